@@ -1,0 +1,93 @@
+"""Test set-up: a throwaway database (SQLite file, or the PostgreSQL of PORTAIL_DATABASE_URL),
+migrated once, emptied before each test."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import secrets
+import tempfile
+from pathlib import Path
+
+import pytest
+from stdnum import luhn
+
+_TMP = Path(tempfile.mkdtemp(prefix="portail-tests-"))
+if not os.environ.get("PORTAIL_DATABASE_URL", "").startswith("postgres"):
+    os.environ["PORTAIL_DATABASE_URL"] = f"sqlite:///{_TMP / 'tests.sqlite'}"
+os.environ.setdefault("PORTAIL_SECRET_KEY", secrets.token_urlsafe(32))
+os.environ["PORTAIL_COURRIELS_DIR"] = str(_TMP / "courriels")
+os.environ["PORTAIL_ENV"] = "development"
+os.environ.pop("PORTAIL_SMTP_URL", None)
+
+from web.cli import _migrer  # noqa: E402
+from web.piccolo_app import APP_CONFIG  # noqa: E402
+from web.settings import Settings  # noqa: E402
+from web.tables import Courriel  # noqa: E402
+
+TABLES = APP_CONFIG.table_classes
+
+
+def siret_valide() -> str:
+    """A random SIRET whose SIREN and SIRET Luhn keys are both right."""
+    siren = "".join(str(secrets.randbelow(10)) for _ in range(8))
+    siren += luhn.calc_check_digit(siren)
+    nic = "".join(str(secrets.randbelow(10)) for _ in range(4))
+    return siren + nic + luhn.calc_check_digit(siren + nic)
+
+
+async def vider_base() -> None:
+    from web.tables import Utilisateur
+
+    engine = Utilisateur._meta.db
+    noms = ", ".join(f'"{t._meta.tablename}"' for t in TABLES)
+    if engine.engine_type == "postgres":
+        await engine.run_ddl(f"TRUNCATE {noms} RESTART IDENTITY CASCADE")
+    else:
+        for t in TABLES:
+            await engine.run_ddl(f'DELETE FROM "{t._meta.tablename}"')
+
+
+@pytest.fixture(scope="session", autouse=True)
+def base_migree():
+    async def preparer():
+        from web.tables import Utilisateur
+
+        engine = Utilisateur._meta.db
+        if engine.engine_type == "postgres":
+            # Start from nothing: a previous run may have left its tables.
+            await engine.run_ddl("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+        await _migrer()
+
+    asyncio.run(preparer())
+    yield
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings.from_env()
+
+
+@pytest.fixture
+async def base_vide():
+    await vider_base()
+    yield
+
+
+async def mot_de_passe_envoye(destinataire: str) -> str:
+    """The temporary password from the last mail queued for this address."""
+    row = (
+        await Courriel.select(Courriel.corps)
+        .where(Courriel.destinataire == destinataire)
+        .order_by(Courriel.id, ascending=False)
+        .first()
+    )
+    assert row is not None, f"aucun courriel pour {destinataire}"
+    return extraire_mot_de_passe(row["corps"])
+
+
+def extraire_mot_de_passe(corps: str) -> str:
+    m = re.search(r"Votre mot de passe temporaire : (\S+)", corps)
+    assert m, corps
+    return m.group(1)

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from tests.conftest import mot_de_passe_envoye, siret_valide
+from web.app import create_app
+from web.organismes.service import inscrire, valider
+
+NOUVEAU = "Kq7vTz9mWr4pX"
+
+
+@pytest.fixture
+async def client(base_vide, settings):
+    app = create_app(settings, envoyer_courriels=False)
+    async with AsyncTestClient(app=app) as c:
+        yield c
+
+
+def t(reponse) -> str:
+    """What a person reads: entities decoded, white space folded."""
+    return " ".join(html.unescape(reponse.text).split())
+
+
+def jeton(html: str) -> str:
+    m = re.search(r'name="_csrf_token" value="([^"]+)"', html)
+    assert m, "aucun jeton CSRF dans la page"
+    return m.group(1)
+
+
+async def poster(client: AsyncTestClient, page: str, url: str, donnees: dict[str, str], **kw):
+    """Loads `page` like a browser (for its token), then submits the form to `url`."""
+    r = await client.get(page)
+    kw.setdefault("follow_redirects", False)
+    return await client.post(url, data={"_csrf_token": jeton(r.text), **donnees}, **kw)
+
+
+@dataclass
+class Compte:
+    identifiant: str
+    mot_de_passe: str
+    courriel: str
+    organisme_id: int
+    id: int
+
+
+async def creer_organisme(settings, *, prenom="Anne", nom="Martin", courriel=None, type_="employeur_public") -> Compte:
+    courriel = courriel or f"{prenom}.{nom}.{siret_valide()}@example.fr".lower()
+    demande, erreurs = valider(
+        {
+            "siret": siret_valide(),
+            "raison_sociale": "Employeur public",
+            "type": type_,
+            "civilite": "Mme",
+            "prenom": prenom,
+            "nom": nom,
+            "courriel": courriel,
+            "telephone": "0123456789",
+        }
+    )
+    assert demande, erreurs
+    admin = await inscrire(settings, demande)
+    return Compte(admin.identifiant, await mot_de_passe_envoye(courriel), courriel, admin.organisme, admin.id)
+
+
+@pytest.fixture
+async def admin(client, settings) -> Compte:
+    return await creer_organisme(settings)
+
+
+async def premiere_connexion(client, compte: Compte, nouveau: str = NOUVEAU) -> None:
+    """Forced change then sign-in: leaves the client signed in, CGU not yet accepted."""
+    r = await poster(
+        client,
+        f"/mot-de-passe/premiere-connexion?identifiant={compte.identifiant}",
+        "/mot-de-passe/premiere-connexion",
+        {"identifiant": compte.identifiant, "ancien": compte.mot_de_passe, "nouveau": nouveau, "confirmation": nouveau},
+    )
+    assert r.status_code == 303, r.text
+    compte.mot_de_passe = nouveau
+    r = await poster(client, "/connexion", "/connexion", {"identifiant": compte.identifiant, "mot_de_passe": nouveau})
+    assert r.status_code == 303 and r.headers["location"] == "/cgu"
+
+
+async def connecte(client, compte: Compte) -> None:
+    """Signed in with the CGU accepted."""
+    await premiere_connexion(client, compte)
+    r = await poster(client, "/cgu", "/cgu", {"accepte": "on", "action": "confirmer"})
+    assert r.status_code == 303

@@ -1,0 +1,136 @@
+"""create_app(settings) -> Litestar: plugins, middleware, routers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from litestar import Litestar, Request, Response
+from litestar.config.csrf import CSRFConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.datastructures import State
+from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from web import courriels, droits
+from web.connexion.routes import router as connexion_router
+from piccolo.engine.postgres import PostgresEngine
+from web.rendu import rediriger, rendre
+from web.sessions import COOKIE, SessionMiddleware
+from web.settings import ROOT, Settings
+from web.tables import Utilisateur
+
+log = logging.getLogger("portail")
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def entetes_securite(settings: Settings):
+    async def after_request(response: Response) -> Response:
+        h = response.headers
+        h.setdefault("Content-Security-Policy", CSP)
+        h.setdefault("X-Content-Type-Options", "nosniff")
+        h.setdefault("Referrer-Policy", "same-origin")
+        h.setdefault("X-Frame-Options", "DENY")
+        h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        # Pages show personal data: never keep them in a shared cache.
+        h.setdefault("Cache-Control", "no-store")
+        if settings.production:
+            h.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+        return response
+
+    return after_request
+
+
+def page_erreur(request: Request, status: int, titre: str, message: str) -> Response:
+    return rendre(request, "erreur.html", {"titre": titre, "message": message, "status": status}, status_code=status)
+
+
+def non_connecte(request: Request, _: Exception) -> Response:
+    expiree = "?expiree=1" if request.cookies.get(COOKIE) else ""
+    return rediriger(request, f"/connexion{expiree}")
+
+
+def gestion_erreurs() -> dict:
+    def http(request: Request, exc: HTTPException) -> Response:
+        if isinstance(exc, PermissionDeniedException) and "CSRF" in str(exc.detail):
+            return page_erreur(
+                request, 403, "Formulaire expiré",
+                "Ce formulaire n'est plus valable (jeton de sécurité absent ou périmé). Rechargez la page puis recommencez.",
+            )
+        if isinstance(exc, NotFoundException):
+            return page_erreur(request, 404, "Page introuvable", "La page demandée n'existe pas ou n'est plus disponible.")
+        if exc.status_code == 405:
+            return page_erreur(request, 405, "Action impossible", "Cette adresse ne s'utilise pas ainsi.")
+        if exc.status_code == 403:
+            return page_erreur(request, 403, "Accès refusé", "Vous n'avez pas les droits nécessaires pour cette action.")
+        if exc.status_code < 500:
+            return page_erreur(request, exc.status_code, "Requête invalide", "Votre demande n'a pas pu être lue. Vérifiez votre saisie et recommencez.")
+        return erreur_interne(request, exc)
+
+    def erreur_interne(request: Request, exc: Exception) -> Response:
+        log.exception("erreur interne sur %s %s", request.method, request.url.path, exc_info=exc)
+        return page_erreur(request, 500, "Erreur technique", "Une erreur technique est survenue. Rien n'a été enregistré ; réessayez dans quelques instants.")
+
+    return {
+        droits.NonConnecte: non_connecte,
+        droits.CguAValider: lambda request, _: rediriger(request, "/cgu"),
+        droits.Interdit: lambda request, _: page_erreur(request, 403, "Accès refusé", "Vous n'avez pas les droits nécessaires pour cette action."),
+        HTTPException: http,
+        Exception: erreur_interne,
+    }
+
+
+def create_app(settings: Settings | None = None, *, envoyer_courriels: bool = True) -> Litestar:
+    settings = settings or Settings.from_env()
+    # piccolo_conf.py built the engine from the same PORTAIL_DATABASE_URL.
+    engine = Utilisateur._meta.db
+
+    @contextlib.asynccontextmanager
+    async def cycle(app: Litestar) -> AsyncIterator[None]:
+        pool = isinstance(engine, PostgresEngine)
+        if pool:
+            await engine.start_connection_pool(min_size=2, max_size=20)
+        tache = asyncio.create_task(courriels.boucle_d_envoi(settings)) if envoyer_courriels else None
+        try:
+            yield
+        finally:
+            if tache:
+                tache.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await tache
+            if pool:
+                await engine.close_connection_pool()
+
+    jinja = JinjaTemplateEngine(directory=ROOT / "components")
+    env = jinja.engine
+    env.globals.update(libelle_role=droits.libelle_role, est_administrateur=droits.est_administrateur, cgu_a_jour=droits.cgu_a_jour)
+
+    return Litestar(
+        route_handlers=[
+            connexion_router,
+            create_static_files_router(path="/static", directories=[ROOT / "static"], name="static"),
+        ],
+        template_config=TemplateConfig(instance=jinja),
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="portail_csrf",
+            cookie_secure=settings.production,
+            cookie_httponly=True,
+            cookie_samesite="lax",
+        ),
+        middleware=[SessionMiddleware],
+        lifespan=[cycle],
+        after_request=entetes_securite(settings),
+        exception_handlers=gestion_erreurs(),
+        state=State({"settings": settings}),
+        debug=False,
+        request_max_body_size=256 * 1024,
+    )

@@ -1,0 +1,174 @@
+"""The `portail` command: serve, migrate, demo, organisme inscrire."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import click
+
+from web.settings import Settings
+
+
+def _run(coro):
+    return asyncio.run(coro)
+
+
+def _echec(message: str) -> None:
+    click.echo(f"Erreur : {message}", err=True)
+    sys.exit(1)
+
+
+async def _migrations_en_attente() -> list[str]:
+    from piccolo.apps.migrations.commands.check import CheckMigrationManager
+
+    manager = CheckMigrationManager(app_name="portail")
+    return [r.migration_id for r in await manager.get_migration_statuses() if not r.has_ran]
+
+
+async def _migrer() -> None:
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+    from piccolo.engine.sqlite import SQLiteEngine
+
+    from web.tables import Utilisateur
+
+    engine = Utilisateur._meta.db
+    if isinstance(engine, SQLiteEngine):
+        # WAL lets readers work while one writer commits; it is stored in the file.
+        await engine.run_ddl("PRAGMA journal_mode=WAL")
+    result = await run_forwards(app_name="portail", migration_id="all")
+    if not result.success:
+        _echec(f"migration impossible : {result.message}")
+
+
+@click.group(help="Portail gestionnaire du SI CPF.")
+def main() -> None:
+    pass
+
+
+@main.command(help="Sert le portail (par défaut sur http://127.0.0.1:8000).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Adresse d'écoute.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port d'écoute.")
+@click.option("--workers", default=1, show_default=True, type=int, help="Nombre de processus.")
+def serve(host: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    Settings.from_env()  # refuses a production start without PORTAIL_SECRET_KEY
+    if en_attente := _run(_migrations_en_attente()):
+        _echec(f"{len(en_attente)} migration(s) à appliquer : lancez d'abord « portail migrate ».")
+    click.echo(f"Portail gestionnaire sur http://{host}:{port}")
+    uvicorn.run(
+        "web.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=False,
+        server_header=False,
+        access_log=False,  # the journal records what matters; URLs may carry search terms
+    )
+
+
+@main.command(help="Applique les migrations de la base de données.")
+def migrate() -> None:
+    _run(_migrer())
+    click.echo("Base de données à jour.")
+
+
+DEMO_SIRET = "21750001600019"
+
+
+@main.command(help="Crée les données de démonstration (sans effet si elles existent déjà).")
+def demo() -> None:
+    from web.organismes.service import inscrire, valider
+    from web.tables import PRINCIPAL, Organisme, Utilisateur
+
+    settings = Settings.from_env()
+
+    async def creer() -> str:
+        await _migrer()
+        org = await Organisme.objects().where(Organisme.siret == DEMO_SIRET).first()
+        if org is not None:
+            admin = await Utilisateur.objects().where((Utilisateur.organisme == org.id) & (Utilisateur.role == PRINCIPAL)).first()
+            return admin.identifiant
+        demande, erreurs = valider(
+            {
+                "siret": DEMO_SIRET,
+                "raison_sociale": "EMPLOYEUR PUBLIC",
+                "type": "employeur_public",
+                "civilite": "Mme",
+                "prenom": "Anne",
+                "nom": "Démo",
+                "courriel": "administrateur.principal@employeur-public.example",
+                "telephone": "01 23 45 67 89",
+            }
+        )
+        assert demande is not None, erreurs
+        admin = await inscrire(settings, demande)
+        await _livrer(settings)
+        return admin.identifiant
+
+    identifiant = _run(creer())
+    ou = settings.smtp_url or f"{settings.courriels_dir}/"
+    click.echo("Organisme de démonstration : EMPLOYEUR PUBLIC (employeur public)")
+    click.echo(f"Son mot de passe temporaire est dans le courriel envoyé à l'administrateur principal ({ou}).")
+    click.echo(f"Identifiant de l'administrateur principal : {identifiant}")
+
+
+async def _livrer(settings: Settings) -> None:
+    from web.courriels import livrer
+
+    await livrer(settings)
+
+
+@main.group(help="Organismes (employeurs publics, opérateurs).")
+def organisme() -> None:
+    pass
+
+
+@organisme.command(help="Inscrit un organisme et son administrateur principal ; affiche l'identifiant en dernière ligne.")
+@click.option("--siret", required=True, help="SIRET de l'organisme (14 chiffres).")
+@click.option("--raison-sociale", required=True, help="Raison sociale.")
+@click.option("--type", "type_", required=True, help="employeur_public ou operateur.")
+@click.option("--civilite", required=True, help="Mme ou M.")
+@click.option("--prenom", required=True, help="Prénom de l'administrateur principal.")
+@click.option("--nom", required=True, help="Nom de l'administrateur principal.")
+@click.option("--courriel", required=True, help="Courriel : le mot de passe temporaire y est envoyé.")
+@click.option("--telephone", required=True, help="Téléphone (numéro français).")
+def inscrire(siret, raison_sociale, type_, civilite, prenom, nom, courriel, telephone) -> None:
+    from web.db import est_doublon
+    from web.organismes.service import SiretDejaInscrit, inscrire as inscrire_organisme, valider
+
+    settings = Settings.from_env()
+    demande, erreurs = valider(
+        {
+            "siret": siret,
+            "raison_sociale": raison_sociale,
+            "type": type_,
+            "civilite": civilite,
+            "prenom": prenom,
+            "nom": nom,
+            "courriel": courriel,
+            "telephone": telephone,
+        }
+    )
+    if demande is None:
+        _echec(" ".join(erreurs.values()))
+
+    async def faire():
+        try:
+            admin = await inscrire_organisme(settings, demande)
+        except SiretDejaInscrit:
+            _echec(f"le SIRET {demande.siret} est déjà inscrit.")
+        except Exception as exc:
+            if est_doublon(exc):
+                _echec(f"le SIRET {demande.siret} est déjà inscrit.")
+            raise
+        await _livrer(settings)
+        return admin
+
+    admin = _run(faire())
+    click.echo(f"Organisme inscrit : {demande.raison_sociale} - {demande.siret}")
+    click.echo(f"Administrateur principal : {admin.civilite} {admin.prenom} {admin.nom}")
+    click.echo(f"Mot de passe temporaire envoyé par courriel à {admin.courriel}")
+    click.echo(admin.identifiant)

@@ -1,0 +1,155 @@
+"""Password policy (SPEC: 5 letters with both cases, 3 digits) and strength label. Pure, no I/O."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import string
+import unicodedata
+from dataclasses import dataclass, replace
+
+from zxcvbn import zxcvbn
+
+LONGUEUR_MAX = 128
+# zxcvbn is super-linear in the length: never feed it more than this.
+ZXCVBN_MAX = 72
+
+FORCES = ("Très faible", "Faible", "Moyen", "Fort")
+
+# Rule codes and checklist labels, in display order.
+REGLES: tuple[tuple[str, str], ...] = (
+    ("lettres", "Au moins 5 lettres"),
+    ("casse", "Au moins une majuscule et une minuscule"),
+    ("chiffres", "Au moins 3 chiffres"),
+    ("longueur_max", "128 caractères au maximum"),
+    ("personnel", "Ne contient ni votre identifiant, ni votre nom, ni votre prénom"),
+    ("courant", "N'est pas un mot de passe courant ou trop prévisible"),
+)
+# Checked by the caller (needs the stored hashes), added with `avec_historique`.
+REGLE_HISTORIQUE = ("historique", "Différent de votre mot de passe actuel et des 5 précédents")
+
+
+@dataclass(frozen=True)
+class Regle:
+    code: str
+    libelle: str
+    respectee: bool
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    regles: tuple[Regle, ...]
+    force: str
+    force_niveau: int
+
+    @property
+    def valide(self) -> bool:
+        return all(r.respectee for r in self.regles)
+
+    def regle(self, code: str) -> Regle | None:
+        return next((r for r in self.regles if r.code == code), None)
+
+
+def _replier(texte: str) -> str:
+    """Case- and accent-insensitive form: "Délahaïe" -> "delahaie"."""
+    decompose = unicodedata.normalize("NFKD", texte)
+    return "".join(c for c in decompose if not unicodedata.combining(c)).casefold()
+
+
+def _termes_interdits(identifiant: str, prenom: str, nom: str) -> list[str]:
+    termes = [_replier(identifiant.strip())] if identifiant.strip() else []
+    for partie in (prenom, nom):
+        # "Jean-Luc" forbids "jean-luc", "jeanluc" and "jean"; parts under 3 letters are too
+        # common to forbid ("Luc" is kept, "Li" is not).
+        mots = re.findall(r"[^\W\d_]+", _replier(partie))
+        candidats = [_replier(partie.strip()), "".join(mots), *mots]
+        termes += [t for t in candidats if sum(c.isalpha() for c in t) >= 3]
+    return termes
+
+
+def evaluer(
+    mot_de_passe: str, *, identifiant: str = "", prenom: str = "", nom: str = ""
+) -> Evaluation:
+    """Checklist for live feedback and form validation (history excluded, see `avec_historique`)."""
+    lettres = [c for c in mot_de_passe if c.isalpha()]
+    chiffres = sum(c in string.digits for c in mot_de_passe)
+    replie = _replier(mot_de_passe)
+    personnel = not any(t in replie for t in _termes_interdits(identifiant, prenom, nom))
+
+    score = 0
+    if mot_de_passe:
+        entrees = [e for e in (identifiant, prenom, nom) if e]
+        resultat = zxcvbn(mot_de_passe[:ZXCVBN_MAX], user_inputs=entrees, max_length=ZXCVBN_MAX)
+        score = resultat["score"]
+
+    etats = {
+        "lettres": len(lettres) >= 5,
+        "casse": any(c.isupper() for c in lettres) and any(c.islower() for c in lettres),
+        "chiffres": chiffres >= 3,
+        "longueur_max": len(mot_de_passe) <= LONGUEUR_MAX,
+        "personnel": personnel,
+        "courant": score >= 2,
+    }
+    regles = tuple(Regle(code, libelle, etats[code]) for code, libelle in REGLES)
+
+    if not mot_de_passe:
+        niveau = 0
+    elif not all(etats.values()):
+        niveau = 0 if score <= 1 else 1
+    else:
+        niveau = 2 if score == 2 else 3
+    return Evaluation(regles=regles, force=FORCES[niveau], force_niveau=niveau)
+
+
+def avec_historique(evaluation: Evaluation, deja_utilise: bool) -> Evaluation:
+    """Adds the history rule once the caller has checked the hashes (an async, costly step
+    worth running only when `evaluation.valide`)."""
+    code, libelle = REGLE_HISTORIQUE
+    regle = Regle(code, libelle, not deja_utilise)
+    return replace(evaluation, regles=(*evaluation.regles, regle))
+
+
+def message_erreur(evaluation: Evaluation) -> str | None:
+    """One sentence for the form error, the most basic problem first; None when valid."""
+    manque = {r.code for r in evaluation.regles if not r.respectee}
+    if not manque:
+        return None
+    if "longueur_max" in manque:
+        return "Le mot de passe doit compter 128 caractères au maximum."
+    composition = []
+    if manque & {"lettres", "casse"}:
+        composition.append("au moins 5 lettres (majuscules et minuscules)")
+    if "chiffres" in manque:
+        composition.append("3 chiffres" if composition else "au moins 3 chiffres")
+    if composition:
+        return f"Le mot de passe doit compter {' et '.join(composition)}."
+    if "personnel" in manque:
+        return (
+            "Le mot de passe ne doit contenir ni votre identifiant, ni votre nom, ni votre prénom."
+        )
+    if "courant" in manque:
+        return "Ce mot de passe est trop courant ou trop prévisible : choisissez-en un autre."
+    return "Ce mot de passe a déjà été utilisé : choisissez-en un différent de vos 5 derniers."
+
+
+# Temporary passwords are read in an e-mail and retyped: no 0/O/1/l/I.
+_MAJUSCULES = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+_MINUSCULES = "abcdefghijkmnopqrstuvwxyz"
+_CHIFFRES = "23456789"
+
+
+def generer_mot_de_passe_temporaire() -> str:
+    """14 random characters that always satisfy `evaluer(...).valide`."""
+    hasard = secrets.SystemRandom()
+    while True:
+        caracteres = (
+            [secrets.choice(_MAJUSCULES) for _ in range(3)]
+            + [secrets.choice(_MINUSCULES) for _ in range(3)]
+            + [secrets.choice(_CHIFFRES) for _ in range(4)]
+            + [secrets.choice(_MAJUSCULES + _MINUSCULES + _CHIFFRES) for _ in range(4)]
+        )
+        hasard.shuffle(caracteres)
+        mot_de_passe = "".join(caracteres)
+        # zxcvbn may still spot a pattern by chance: draw again rather than send it.
+        if evaluer(mot_de_passe).valide:
+            return mot_de_passe

@@ -1,0 +1,68 @@
+"""Opening an account and issuing its temporary password (one path for every creator)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from web import courriels
+from web.comptes.hachage import hacher
+from web.comptes.identifiant import generer_identifiant
+from web.comptes.politique import generer_mot_de_passe_temporaire
+from web.settings import Settings
+from web.tables import Utilisateur
+
+VALIDITE_TEMPORAIRE = timedelta(hours=72)
+CIVILITES = {"Mme": "Madame", "M.": "Monsieur"}
+
+
+def maintenant() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def nom_affiche(u: Utilisateur | dict) -> str:
+    get = u.get if isinstance(u, dict) else lambda k: getattr(u, k)
+    return f"{get('civilite')} {get('prenom').upper()} {get('nom').upper()}"
+
+
+async def identifiant_libre(prenom: str, nom: str) -> str:
+    """A fresh identifiant. Inside a write transaction the check is exact on SQLite; on
+    PostgreSQL the unique constraint stays the last word and the caller retries."""
+    for _ in range(50):
+        candidat = generer_identifiant(prenom, nom)
+        if not await Utilisateur.exists().where(Utilisateur.identifiant == candidat):
+            return candidat
+    raise RuntimeError("aucun identifiant libre")
+
+
+def _courriel_mot_de_passe(settings: Settings, u: Utilisateur, mot_de_passe: str, *, renouvellement: bool) -> tuple[str, str]:
+    sujet = "Portail gestionnaire : votre mot de passe temporaire"
+    motif = (
+        "Votre mot de passe du Portail gestionnaire a été renouvelé."
+        if renouvellement
+        else "Un compte vient de vous être ouvert sur le Portail gestionnaire."
+    )
+    corps = (
+        f"Bonjour {nom_affiche(u)},\n\n{motif}\n\n"
+        f"Votre mot de passe temporaire : {mot_de_passe}\n\n"
+        "Il est valable 72 heures et ne sert qu'à choisir votre propre mot de passe : "
+        "à la connexion, le portail vous demandera de le changer immédiatement.\n"
+        "Votre identifiant vous est communiqué séparément par votre administrateur.\n\n"
+        f"Adresse du portail : {settings.base_url}/connexion\n\n"
+        "Si vous n'êtes pas à l'origine de cette demande, prévenez votre administrateur.\n"
+        "Ce message est envoyé automatiquement, merci de ne pas y répondre.\n"
+    )
+    return sujet, corps
+
+
+async def ouvrir_compte(settings: Settings, u: Utilisateur) -> Utilisateur:
+    """Insert `u` with a fresh identifiant and a temporary password sent by mail.
+    Call inside a write transaction: the account and its mail are kept together or not at all."""
+    mot_de_passe = generer_mot_de_passe_temporaire()
+    u.identifiant = await identifiant_libre(u.prenom, u.nom)
+    u.mot_de_passe = await hacher(mot_de_passe)
+    u.mot_de_passe_temporaire = True
+    u.mot_de_passe_expire_le = maintenant() + VALIDITE_TEMPORAIRE
+    await u.save()
+    sujet, corps = _courriel_mot_de_passe(settings, u, mot_de_passe, renouvellement=False)
+    await courriels.mettre_en_file(u.courriel, sujet, corps)
+    return u

@@ -1,0 +1,42 @@
+"""The append-only journal (SPEC §2 "Journal"). Only inserts, never updates."""
+
+from __future__ import annotations
+
+from web.tables import Journal
+
+# Kinds of event, with the label administrators read.
+TYPES = {
+    "connexion": "Connexion réussie",
+    "connexion_echec": "Échec de connexion",
+    "connexion_verrou": "Compte temporairement bloqué",
+    "deconnexion": "Déconnexion",
+    "mot_de_passe_modifie": "Mot de passe modifié",
+    "mot_de_passe_renouvele": "Mot de passe renouvelé",
+    "cgu_acceptees": "Conditions générales acceptées",
+    "organisme_inscrit": "Organisme inscrit",
+    "gestionnaire_cree": "Gestionnaire créé",
+}
+
+
+async def journaliser(
+    type_: str,
+    *,
+    acteur: int | None = None,
+    cible: int | None = None,
+    organisme: int | None = None,
+    adresse: str = "",
+    detail: str = "",
+    identifiant_saisi: str = "",
+) -> None:
+    assert type_ in TYPES, type_
+    await Journal.insert(
+        Journal(
+            type=type_,
+            acteur=acteur,
+            cible=cible,
+            organisme=organisme,
+            adresse=adresse[:45],
+            detail=detail[:2000],
+            identifiant_saisi=identifiant_saisi[:32],
+        )
+    )

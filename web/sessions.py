@@ -1,0 +1,85 @@
+"""Server-side sessions in the database, so that every instance of the portal shares them.
+
+The cookie holds a random token; the table holds only its SHA-256. Idle timeout: 30 minutes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta, timezone
+
+from litestar.connection import ASGIConnection
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from web.tables import ACTIF, Organisme, Session, Utilisateur
+
+COOKIE = "portail_session"
+INACTIVITE = timedelta(minutes=30)
+# vu_le is written at most this often, not on every request.
+RAFRAICHIR = timedelta(seconds=60)
+
+
+def _hash(jeton: str) -> str:
+    return hashlib.sha256(jeton.encode()).hexdigest()
+
+
+def maintenant() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+async def ouvrir(utilisateur_id: int, adresse: str) -> str:
+    jeton = secrets.token_urlsafe(32)
+    now = maintenant()
+    await Session.insert(
+        Session(jeton_hash=_hash(jeton), utilisateur=utilisateur_id, cree_le=now, vu_le=now, adresse=adresse[:45])
+    )
+    return jeton
+
+
+async def fermer(jeton: str | None) -> None:
+    if jeton:
+        await Session.delete().where(Session.jeton_hash == _hash(jeton))
+
+
+async def fermer_toutes(utilisateur_id: int) -> None:
+    await Session.delete().where(Session.utilisateur == utilisateur_id)
+
+
+async def charger(jeton: str) -> tuple[Utilisateur, Organisme | None] | None:
+    """The signed-in person of a live session, or None (expired sessions are removed)."""
+    h = _hash(jeton)
+    row = await Session.select(Session.id, Session.vu_le, Session.utilisateur).where(Session.jeton_hash == h).first()
+    if row is None:
+        return None
+    now = maintenant()
+    if now - row["vu_le"] > INACTIVITE:
+        await Session.delete().where(Session.id == row["id"])
+        return None
+    u = await Utilisateur.objects().where(Utilisateur.id == row["utilisateur"]).first()
+    if u is None or u.statut != ACTIF:
+        return None
+    org = await Organisme.objects().where(Organisme.id == u.organisme).first() if u.organisme else None
+    if org is not None and org.statut != ACTIF:
+        return None
+    if now - row["vu_le"] > RAFRAICHIR:
+        await Session.update({Session.vu_le: now}).where(Session.id == row["id"])
+    return u, org
+
+
+class SessionMiddleware:
+    """Puts the signed-in person (or None) on request.state for every non-static request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not scope["path"].startswith("/static/"):
+            state = scope.setdefault("state", {})
+            state["utilisateur"] = state["organisme"] = None
+            jeton = ASGIConnection(scope).cookies.get(COOKIE)
+            if jeton and len(jeton) < 100:
+                charge = await charger(jeton)
+                if charge:
+                    state["utilisateur"], state["organisme"] = charge
+        await self.app(scope, receive, send)

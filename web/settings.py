@@ -1,0 +1,60 @@
+"""Everything configurable, read once from the environment (prefix PORTAIL_)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var"
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str
+    database_url: str
+    smtp_url: str | None
+    mail_from: str
+    secret_key: str
+    base_url: str
+    courriels_dir: Path
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        e = os.environ if environ is None else environ
+        env = e.get("PORTAIL_ENV", "development")
+        if env not in ("development", "production"):
+            raise SystemExit("PORTAIL_ENV doit valoir « development » ou « production ».")
+        secret = e.get("PORTAIL_SECRET_KEY", "")
+        if not secret:
+            if env == "production":
+                raise SystemExit("PORTAIL_SECRET_KEY est obligatoire en production.")
+            # Development only: a per-process key would break sessions shared by two
+            # instances, so keep one under var/ (never committed).
+            secret = _dev_secret()
+        return cls(
+            env=env,
+            database_url=e.get("PORTAIL_DATABASE_URL", f"sqlite:///{VAR / 'portail.sqlite'}"),
+            smtp_url=e.get("PORTAIL_SMTP_URL") or None,
+            mail_from=e.get("PORTAIL_MAIL_FROM", "Portail gestionnaire <ne-pas-repondre@portail.invalid>"),
+            secret_key=secret,
+            base_url=e.get("PORTAIL_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+            courriels_dir=Path(e.get("PORTAIL_COURRIELS_DIR", VAR / "courriels")),
+        )
+
+
+def _dev_secret() -> str:
+    path = VAR / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    VAR.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    path.write_text(value)
+    path.chmod(0o600)
+    return value

@@ -1,0 +1,130 @@
+"""Piccolo tables of the portal. Migrations live in the top-level migrations/ folder."""
+
+from __future__ import annotations
+
+from piccolo.columns import (
+    Boolean,
+    ForeignKey,
+    Integer,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.table import Table
+
+# Roles, as SPEC §1 names them.
+AGENT_CDC = "agent_cdc"
+PRINCIPAL = "administrateur_principal"
+DELEGUE = "administrateur_delegue"
+GESTIONNAIRE = "gestionnaire"
+
+ACTIF = "actif"
+SUSPENDU = "suspendu"
+
+
+class Organisme(Table, tablename="organisme"):
+    id = Serial(primary_key=True)
+    siret = Varchar(length=14, unique=True)
+    raison_sociale = Varchar(length=200)
+    type = Varchar(length=20)  # employeur_public | operateur
+    statut = Varchar(length=10, default=ACTIF)
+    cree_le = Timestamptz()
+
+
+class Unite(Table, tablename="unite"):
+    id = Serial(primary_key=True)
+    organisme = ForeignKey(references=Organisme, index=True)
+    nom = Varchar(length=100)
+
+
+class Utilisateur(Table, tablename="utilisateur"):
+    """A person who signs in: an agent of the Caisse des Dépôts or a gestionnaire."""
+
+    id = Serial(primary_key=True)
+    identifiant = Varchar(length=8, unique=True)
+    organisme = ForeignKey(references=Organisme, null=True, index=True)
+    role = Varchar(length=30)
+    civilite = Varchar(length=3)  # Mme | M.
+    prenom = Varchar(length=100)
+    nom = Varchar(length=100)
+    courriel = Varchar(length=254)
+    telephone_fixe = Varchar(length=20, default="")
+    telephone_portable = Varchar(length=20, default="")
+    fonction = Varchar(length=100, default="")
+    unite = ForeignKey(references=Unite, null=True)
+    niveau = Varchar(length=20, null=True, default=None)
+    statut = Varchar(length=10, default=ACTIF)
+    mot_de_passe = Varchar(length=200)  # argon2id hash, never the password
+    mot_de_passe_temporaire = Boolean(default=True)
+    mot_de_passe_expire_le = Timestamptz(null=True, default=None)
+    cgu_version = Integer(null=True, default=None)
+    cree_le = Timestamptz()
+    cree_par = ForeignKey(references="self", null=True)
+
+
+class AncienMotDePasse(Table, tablename="ancien_mot_de_passe"):
+    """The last hashes of a person, so that a new password is not one of them."""
+
+    id = Serial(primary_key=True)
+    utilisateur = ForeignKey(references=Utilisateur, index=True)
+    hash = Varchar(length=200)
+    cree_le = Timestamptz()
+
+
+class Verrou(Table, tablename="verrou"):
+    """Failure counter keyed by the typed identifiant, whether or not an account has it,
+    so that the lock itself never tells which identifiants exist."""
+
+    id = Serial(primary_key=True)
+    cle = Varchar(length=32, unique=True)
+    echecs = Integer(default=0)
+    verrou_jusqua = Timestamptz(null=True, default=None)
+    dernier_echec = Timestamptz(null=True, default=None)
+
+
+class Session(Table, tablename="session"):
+    id = Serial(primary_key=True)
+    jeton_hash = Varchar(length=64, unique=True)  # sha256 of the cookie value
+    utilisateur = ForeignKey(references=Utilisateur, index=True)
+    cree_le = Timestamptz()
+    vu_le = Timestamptz()
+    adresse = Varchar(length=45, default="")
+
+
+class AcceptationCgu(Table, tablename="acceptation_cgu"):
+    id = Serial(primary_key=True)
+    utilisateur = ForeignKey(references=Utilisateur, index=True)
+    version = Integer()
+    accepte_le = Timestamptz()
+    adresse = Varchar(length=45, default="")
+
+
+class Journal(Table, tablename="journal"):
+    """Append-only: the code only ever inserts here."""
+
+    id = Serial(primary_key=True)
+    cree_le = Timestamptz(index=True)
+    type = Varchar(length=40, index=True)
+    acteur = ForeignKey(references=Utilisateur, null=True, index=True)
+    cible = ForeignKey(references=Utilisateur, null=True, index=True)
+    organisme = ForeignKey(references=Organisme, null=True, index=True)
+    identifiant_saisi = Varchar(length=32, default="")  # for failures, the typed identifiant
+    detail = Text(default="")
+    adresse = Varchar(length=45, default="", index=True)
+
+
+class Courriel(Table, tablename="courriel"):
+    """Outbox: written in the transaction of the change, delivered by web.courriels."""
+
+    id = Serial(primary_key=True)
+    cree_le = Timestamptz()
+    destinataire = Varchar(length=254)
+    sujet = Varchar(length=200)
+    corps = Text()  # emptied once sent: it may hold a temporary password
+    statut = Varchar(length=12, default="a_envoyer", index=True)
+    tentatives = Integer(default=0)
+    prochain_essai = Timestamptz()
+    pris_le = Timestamptz(null=True, default=None)
+    envoye_le = Timestamptz(null=True, default=None)
+    erreur = Varchar(length=300, default="")
