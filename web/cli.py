@@ -172,3 +172,7 @@ def inscrire(siret, raison_sociale, type_, civilite, prenom, nom, courriel, tele
     click.echo(f"Administrateur principal : {admin.civilite} {admin.prenom} {admin.nom}")
     click.echo(f"Mot de passe temporaire envoyé par courriel à {admin.courriel}")
     click.echo(admin.identifiant)
+
+
+if __name__ == "__main__":
+    main()

@@ -37,6 +37,8 @@ async def test_mot_de_passe_temporaire_mene_au_changement_sans_ouvrir_de_session
     assert "portail_session" not in r.headers.get("set-cookie", "")
     assert await Session.count() == 0
     assert (await client.get("/", follow_redirects=False)).status_code == 303
+    ligne = await Journal.select(Journal.detail).where((Journal.type == "connexion") & (Journal.cible == admin.id)).first()
+    assert ligne["detail"] == "mot de passe temporaire : changement demandé"
 
 
 async def test_parcours_complet_jusqu_a_l_accueil(client, admin):
@@ -59,7 +61,7 @@ async def test_parcours_complet_jusqu_a_l_accueil(client, admin):
     assert "Anne MARTIN" in t(r) and "Se déconnecter" in t(r)
     assert await AcceptationCgu.count().where(AcceptationCgu.utilisateur == admin.id) == 1
     types = [j["type"] for j in await Journal.select(Journal.type).where(Journal.cible == admin.id).order_by(Journal.id)]
-    assert types == ["organisme_inscrit", "connexion", "mot_de_passe_modifie", "connexion", "cgu_acceptees"]
+    assert types == ["organisme_inscrit", "mot_de_passe_modifie", "connexion", "cgu_acceptees"]
 
 
 async def test_confirmation_de_mise_a_jour(client):

@@ -1,0 +1,137 @@
+"""End-to-end set-up: a real `portail serve` process on loopback, a real SMTP server
+(aiosmtpd) it delivers to, and Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import glob
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from email.policy import default as politique_mail
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from axe_playwright_python.async_playwright import Axe
+from playwright.async_api import Page, expect
+
+from tests.conftest import extraire_mot_de_passe
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM_DEBIAN = "/usr/bin/chromium"
+ARGS_ROOT = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _port_libre() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _chromium_de_playwright() -> bool:
+    racine = os.environ.get("PLAYWRIGHT_BROWSERS_PATH") or str(Path.home() / ".cache" / "ms-playwright")
+    return bool(glob.glob(os.path.join(racine, "chromium*")))
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Playwright's own Chromium where installed, as on a laptop; else Debian's."""
+    args = dict(browser_type_launch_args)
+    if not _chromium_de_playwright() and os.path.exists(CHROMIUM_DEBIAN):
+        args["executable_path"] = CHROMIUM_DEBIAN
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        args["args"] = [*args.get("args", []), *ARGS_ROOT]
+    return args
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args, serveur):
+    return {**browser_context_args, "base_url": serveur, "locale": "fr-FR"}
+
+
+class BoiteAuxLettres:
+    """What the portal's SMTP client delivered, as a person's mailbox would show it."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        self.messages.append(email.message_from_bytes(envelope.content, policy=politique_mail))
+        return "250 OK"
+
+    async def attendre(self, destinataire: str, apres: int = 0, delai: float = 15.0) -> email.message.EmailMessage:
+        fin = time.monotonic() + delai
+        while time.monotonic() < fin:
+            for m in self.messages[apres:]:
+                if destinataire in str(m["To"]):
+                    return m
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"aucun courriel reçu pour {destinataire}")
+
+    async def mot_de_passe(self, destinataire: str, apres: int = 0) -> str:
+        m = await self.attendre(destinataire, apres)
+        return extraire_mot_de_passe(m.get_content())
+
+
+@pytest.fixture(scope="session")
+def boite() -> BoiteAuxLettres:
+    b = BoiteAuxLettres()
+    controleur = Controller(b, hostname="127.0.0.1", port=_port_libre())
+    controleur.start()
+    b.port = controleur.port
+    yield b
+    controleur.stop()
+
+
+@pytest.fixture(scope="session")
+def serveur(boite, base_migree) -> str:
+    port = _port_libre()
+    env = {**os.environ, "PORTAIL_SMTP_URL": f"smtp://127.0.0.1:{boite.port}", "PORTAIL_BASE_URL": f"http://127.0.0.1:{port}"}
+    journal = open(Path(os.environ["PORTAIL_COURRIELS_DIR"]).parent / "serveur.log", "wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "web.cli", "serve", "--port", str(port)], cwd=ROOT, env=env, stdout=journal, stderr=subprocess.STDOUT
+    )
+    url = f"http://127.0.0.1:{port}"
+    fin = time.monotonic() + 30
+    while time.monotonic() < fin:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                break
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(Path(journal.name).read_text())
+            time.sleep(0.1)
+    yield url
+    proc.terminate()
+    proc.wait(10)
+
+
+AXE = Axe()
+
+
+async def audit(page: Page, etat: str) -> None:
+    """axe-core on the page as it stands: zero violations allowed."""
+    resultats = await AXE.run(page)
+    assert resultats.violations_count == 0, f"{etat} :\n{resultats.generate_report()}"
+
+
+def champ(page: Page, libelle: str):
+    """The field whose label reads `libelle`, with or without its required-field asterisk."""
+    return page.get_by_label(re.compile(rf"^{re.escape(libelle)}( \*)?$"))
+
+
+# Fail in seconds, not the default 30: every page here is local.
+expect.set_options(timeout=8000)
