@@ -21,10 +21,10 @@ os.environ["PORTAIL_COURRIELS_DIR"] = str(_TMP / "courriels")
 os.environ["PORTAIL_ENV"] = "development"
 os.environ.pop("PORTAIL_SMTP_URL", None)
 
-from web.cli import _migrer  # noqa: E402
-from web.piccolo_app import APP_CONFIG  # noqa: E402
-from web.settings import Settings  # noqa: E402
-from web.tables import Courriel  # noqa: E402
+from web.cli import _migrer
+from web.piccolo_app import APP_CONFIG
+from web.settings import Settings
+from web.tables import Courriel
 
 TABLES = APP_CONFIG.table_classes
 
@@ -57,7 +57,8 @@ def base_migree():
         engine = Utilisateur._meta.db
         if engine.engine_type == "postgres":
             # Start from nothing: a previous run may have left its tables.
-            await engine.run_ddl("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+            await engine.run_ddl("DROP SCHEMA public CASCADE")
+            await engine.run_ddl("CREATE SCHEMA public")
         await _migrer()
 
     asyncio.run(preparer())
@@ -77,12 +78,7 @@ async def base_vide():
 
 async def mot_de_passe_envoye(destinataire: str) -> str:
     """The temporary password from the last mail queued for this address."""
-    row = (
-        await Courriel.select(Courriel.corps)
-        .where(Courriel.destinataire == destinataire)
-        .order_by(Courriel.id, ascending=False)
-        .first()
-    )
+    row = await Courriel.select(Courriel.corps).where(Courriel.destinataire == destinataire).order_by(Courriel.id, ascending=False).first()
     assert row is not None, f"aucun courriel pour {destinataire}"
     return extraire_mot_de_passe(row["corps"])
 

@@ -9,15 +9,15 @@ from collections.abc import AsyncIterator
 
 from litestar import Litestar, Request, Response
 from litestar.config.csrf import CSRFConfig
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from piccolo.engine.postgres import PostgresEngine
 
 from web import courriels, droits
 from web.connexion.routes import router as connexion_router
-from piccolo.engine.postgres import PostgresEngine
 from web.rendu import rediriger, rendre
 from web.sessions import COOKIE, SessionMiddleware
 from web.settings import ROOT, Settings
@@ -62,7 +62,9 @@ def gestion_erreurs() -> dict:
     def http(request: Request, exc: HTTPException) -> Response:
         if isinstance(exc, PermissionDeniedException) and "CSRF" in str(exc.detail):
             return page_erreur(
-                request, 403, "Formulaire expiré",
+                request,
+                403,
+                "Formulaire expiré",
                 "Ce formulaire n'est plus valable (jeton de sécurité absent ou périmé). Rechargez la page puis recommencez.",
             )
         if isinstance(exc, NotFoundException):
@@ -72,33 +74,44 @@ def gestion_erreurs() -> dict:
         if exc.status_code == 403:
             return page_erreur(request, 403, "Accès refusé", "Vous n'avez pas les droits nécessaires pour cette action.")
         if exc.status_code < 500:
-            return page_erreur(request, exc.status_code, "Requête invalide", "Votre demande n'a pas pu être lue. Vérifiez votre saisie et recommencez.")
+            return page_erreur(
+                request, exc.status_code, "Requête invalide", "Votre demande n'a pas pu être lue. Vérifiez votre saisie et recommencez."
+            )
         return erreur_interne(request, exc)
 
     def erreur_interne(request: Request, exc: Exception) -> Response:
         log.exception("erreur interne sur %s %s", request.method, request.url.path, exc_info=exc)
-        return page_erreur(request, 500, "Erreur technique", "Une erreur technique est survenue. Rien n'a été enregistré ; réessayez dans quelques instants.")
+        return page_erreur(
+            request,
+            500,
+            "Erreur technique",
+            "Une erreur technique est survenue. Rien n'a été enregistré ; réessayez dans quelques instants.",
+        )
 
     return {
         droits.NonConnecte: non_connecte,
         droits.CguAValider: lambda request, _: rediriger(request, "/cgu"),
-        droits.Interdit: lambda request, _: page_erreur(request, 403, "Accès refusé", "Vous n'avez pas les droits nécessaires pour cette action."),
+        droits.Interdit: lambda request, _: page_erreur(
+            request, 403, "Accès refusé", "Vous n'avez pas les droits nécessaires pour cette action."
+        ),
         HTTPException: http,
         Exception: erreur_interne,
     }
 
 
-def create_app(settings: Settings | None = None, *, envoyer_courriels: bool = True) -> Litestar:
+def create_app(settings: Settings | None = None, *, services: bool = True) -> Litestar:
+    """`services`: the PostgreSQL connection pool and the background mail sender. Unit tests
+    turn them off: Litestar's test client runs the app in an event loop of its own."""
     settings = settings or Settings.from_env()
     # piccolo_conf.py built the engine from the same PORTAIL_DATABASE_URL.
     engine = Utilisateur._meta.db
 
     @contextlib.asynccontextmanager
     async def cycle(app: Litestar) -> AsyncIterator[None]:
-        pool = isinstance(engine, PostgresEngine)
+        pool = services and isinstance(engine, PostgresEngine)
         if pool:
             await engine.start_connection_pool(min_size=2, max_size=20)
-        tache = asyncio.create_task(courriels.boucle_d_envoi(settings)) if envoyer_courriels else None
+        tache = asyncio.create_task(courriels.boucle_d_envoi(settings)) if services else None
         try:
             yield
         finally:

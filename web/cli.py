@@ -137,7 +137,8 @@ def organisme() -> None:
 @click.option("--telephone", required=True, help="Téléphone (numéro français).")
 def inscrire(siret, raison_sociale, type_, civilite, prenom, nom, courriel, telephone) -> None:
     from web.db import est_doublon
-    from web.organismes.service import SiretDejaInscrit, inscrire as inscrire_organisme, valider
+    from web.organismes.service import SiretDejaInscrit, valider
+    from web.organismes.service import inscrire as inscrire_organisme
 
     settings = Settings.from_env()
     demande, erreurs = valider(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from urllib.parse import urlparse
@@ -20,6 +20,7 @@ import aiosmtplib
 
 from web.settings import Settings
 from web.tables import Courriel
+from web.temps import maintenant
 
 log = logging.getLogger("portail.courriels")
 
@@ -31,15 +32,9 @@ RECLAMATION = timedelta(minutes=10)
 _reveil = asyncio.Event()
 
 
-def maintenant() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 async def mettre_en_file(destinataire: str, sujet: str, corps: str) -> None:
     """Call inside the transaction of the change the message is about."""
-    await Courriel.insert(
-        Courriel(destinataire=destinataire, sujet=sujet, corps=corps, prochain_essai=maintenant())
-    )
+    await Courriel.insert(Courriel(destinataire=destinataire, sujet=sujet, corps=corps, prochain_essai=maintenant()))
 
 
 def reveiller() -> None:
@@ -97,10 +92,7 @@ async def livrer(settings: Settings, limite: int = 100) -> int:
             await Courriel.update({Courriel.statut: EN_COURS, Courriel.pris_le: maintenant()})
             .where(
                 (Courriel.id == row["id"])
-                & (
-                    (Courriel.statut == A_ENVOYER)
-                    | ((Courriel.statut == EN_COURS) & (Courriel.pris_le < now - RECLAMATION))
-                )
+                & ((Courriel.statut == A_ENVOYER) | ((Courriel.statut == EN_COURS) & (Courriel.pris_le < now - RECLAMATION)))
             )
             .returning(Courriel.id, Courriel.destinataire, Courriel.sujet, Courriel.corps, Courriel.tentatives)
         )
@@ -122,9 +114,7 @@ async def livrer(settings: Settings, limite: int = 100) -> int:
                 }
             ).where(Courriel.id == c["id"])
             continue
-        await Courriel.update(
-            {Courriel.statut: ENVOYE, Courriel.envoye_le: maintenant(), Courriel.corps: ""}
-        ).where(Courriel.id == c["id"])
+        await Courriel.update({Courriel.statut: ENVOYE, Courriel.envoye_le: maintenant(), Courriel.corps: ""}).where(Courriel.id == c["id"])
         envoyes += 1
     return envoyes
 
@@ -134,7 +124,7 @@ async def boucle_d_envoi(settings: Settings, intervalle: float = 5.0) -> None:
     while True:
         try:
             await livrer(settings)
-        except Exception:  # noqa: BLE001 - the loop must survive a database hiccup
+        except Exception:
             log.exception("envoi des courriels interrompu")
         try:
             await asyncio.wait_for(_reveil.wait(), timeout=intervalle)

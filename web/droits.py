@@ -1,4 +1,10 @@
-"""The one place that answers "may this person do this?". Guards and templates both ask it."""
+"""The one place that answers "may this person do this?". Guards and templates both ask it.
+
+SPEC §1-2: one principal administrator per organisation; délégués manage plain
+gestionnaires; only the principal grants the délégué flag and manages délégués; only the
+Caisse des Dépôts renews the principal's password. Habilitation levels are cumulative and
+enforced for `operateur` organisations only ("sans conséquence" for employeurs publics).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,7 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
 from web import cgu
-from web.tables import AGENT_CDC, DELEGUE, GESTIONNAIRE, PRINCIPAL, Utilisateur
+from web.tables import ACTIF, AGENT_CDC, DELEGUE, GESTIONNAIRE, PRINCIPAL, Organisme, Utilisateur
 
 LIBELLES_ROLE = {
     PRINCIPAL: "ADMINISTRATEUR PRINCIPAL",
@@ -14,6 +20,17 @@ LIBELLES_ROLE = {
     GESTIONNAIRE: "GESTIONNAIRE",
     AGENT_CDC: "CAISSE DES DÉPÔTS",
 }
+
+# Cumulative levels, lowest first (guide: "Ajouter un gestionnaire").
+NIVEAUX = {
+    "consultation": "Consultation",
+    "creation": "Création",
+    "validation": "Validation",
+    "cloture": "Clôture",
+}
+RANG = {code: i for i, code in enumerate(NIVEAUX)}
+EMPLOYEUR_PUBLIC = "employeur_public"
+OPERATEUR = "operateur"
 
 
 class NonConnecte(Exception):
@@ -40,6 +57,68 @@ def est_administrateur(u: Utilisateur) -> bool:
     return u.role in (PRINCIPAL, DELEGUE)
 
 
+def est_agent_cdc(u: Utilisateur) -> bool:
+    return u.role == AGENT_CDC
+
+
+def _meme_organisme(acteur: Utilisateur, cible: Utilisateur) -> bool:
+    return acteur.organisme is not None and _id(acteur.organisme) == _id(cible.organisme)
+
+
+def _id(valeur) -> int | None:
+    """A ForeignKey value may be an id or a loaded row."""
+    return getattr(valeur, "id", valeur)
+
+
+# --- Gérer les habilitations -------------------------------------------------------------
+
+
+def peut_gerer_habilitations(u: Utilisateur) -> bool:
+    return est_administrateur(u) and u.statut == ACTIF
+
+
+def peut_gerer(acteur: Utilisateur, cible: Utilisateur) -> bool:
+    """Edit coordinates, unit, level; suspend and reactivate."""
+    if not peut_gerer_habilitations(acteur) or not _meme_organisme(acteur, cible) or acteur.id == cible.id:
+        return False
+    if acteur.role == PRINCIPAL:
+        return cible.role in (DELEGUE, GESTIONNAIRE)
+    return cible.role == GESTIONNAIRE  # a délégué manages plain gestionnaires only
+
+
+def peut_accorder_delegation(acteur: Utilisateur) -> bool:
+    """Only the principal administrator grants or withdraws "administrateur délégué"."""
+    return acteur.role == PRINCIPAL and acteur.statut == ACTIF
+
+
+def peut_renouveler(acteur: Utilisateur, cible: Utilisateur) -> bool:
+    """Guide: only the Caisse des Dépôts renews the principal's password; only the
+    principal renews a délégué's; délégués renew plain gestionnaires'."""
+    if acteur.statut != ACTIF or acteur.id == cible.id:
+        return False
+    if cible.role == PRINCIPAL:
+        return acteur.role == AGENT_CDC
+    if acteur.role == AGENT_CDC:
+        return False
+    return peut_gerer(acteur, cible)
+
+
+# --- Titulaires and dossiers ----------------------------------------------------------------
+
+
+def a_le_niveau(u: Utilisateur, organisme: Organisme | None, niveau: str) -> bool:
+    """Levels restrict only in `operateur` organisations; an operator's gestionnaire without
+    a level may do nothing on titulaires."""
+    if organisme is None or u.role == AGENT_CDC or u.statut != ACTIF:
+        return False
+    if organisme.type == EMPLOYEUR_PUBLIC:
+        return True
+    return u.niveau in RANG and RANG[u.niveau] >= RANG[niveau]
+
+
+# --- Guards ---------------------------------------------------------------------------------
+
+
 def exiger_session(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     """Guard for the CGU screen itself: signed in is enough."""
     if connection.state.get("utilisateur") is None:
@@ -51,3 +130,22 @@ def exiger_connexion(connection: ASGIConnection, handler: BaseRouteHandler) -> N
     exiger_session(connection, handler)
     if not cgu_a_jour(connection.state["utilisateur"]):
         raise CguAValider
+
+
+def exiger_administrateur(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    exiger_connexion(connection, handler)
+    if not peut_gerer_habilitations(connection.state["utilisateur"]):
+        raise Interdit
+
+
+def exiger_organisme(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    """Pages of an organisation's space: the Caisse des Dépôts' agents never reach them."""
+    exiger_connexion(connection, handler)
+    if connection.state.get("organisme") is None:
+        raise Interdit
+
+
+def exiger_agent_cdc(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    exiger_connexion(connection, handler)
+    if not est_agent_cdc(connection.state["utilisateur"]):
+        raise Interdit

@@ -8,6 +8,16 @@ from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength
 from stdnum.fr import siret as stdnum_siret
 
 LONGUEUR_MAX = 200
+# C0 control characters but tab, newline and carriage return: PostgreSQL refuses NUL and
+# none of them belongs in a form field.
+_CONTROLES = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
+
+
+async def lire_formulaire(request) -> dict[str, str]:
+    """The url-encoded body as str -> str (the last value of a repeated field), without
+    control characters."""
+    data = await request.form()
+    return {k: v.translate(_CONTROLES) for k, v in data.items() if isinstance(v, str)}
 
 
 class Erreurs(dict[str, str]):

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from litestar.connection import ASGIConnection
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from web.tables import ACTIF, Organisme, Session, Utilisateur
+from web.temps import maintenant
 
 COOKIE = "portail_session"
 INACTIVITE = timedelta(minutes=30)
@@ -24,16 +25,10 @@ def _hash(jeton: str) -> str:
     return hashlib.sha256(jeton.encode()).hexdigest()
 
 
-def maintenant() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 async def ouvrir(utilisateur_id: int, adresse: str) -> str:
     jeton = secrets.token_urlsafe(32)
     now = maintenant()
-    await Session.insert(
-        Session(jeton_hash=_hash(jeton), utilisateur=utilisateur_id, cree_le=now, vu_le=now, adresse=adresse[:45])
-    )
+    await Session.insert(Session(jeton_hash=_hash(jeton), utilisateur=utilisateur_id, cree_le=now, vu_le=now, adresse=adresse[:45]))
     return jeton
 
 

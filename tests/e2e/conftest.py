@@ -68,7 +68,7 @@ class BoiteAuxLettres:
     def __init__(self) -> None:
         self.messages: list[email.message.EmailMessage] = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+    async def handle_DATA(self, server, session, envelope):
         self.messages.append(email.message_from_bytes(envelope.content, policy=politique_mail))
         return "250 OK"
 
@@ -112,7 +112,7 @@ def serveur(boite, base_migree) -> str:
                 break
         except OSError:
             if proc.poll() is not None:
-                raise RuntimeError(Path(journal.name).read_text())
+                raise RuntimeError(Path(journal.name).read_text()) from None
             time.sleep(0.1)
     yield url
     proc.terminate()

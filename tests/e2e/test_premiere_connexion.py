@@ -18,10 +18,34 @@ NOUVEAU = "Kq7vTz9mWr4pX"
 def inscrire(boite, courriel: str, prenom: str = "Anne", nom: str = "Martin") -> str:
     """`portail organisme inscrire`, as the operator types it; returns the identifiant printed last."""
     r = subprocess.run(
-        [sys.executable, "-m", "web.cli", "organisme", "inscrire", "--siret", siret_valide(), "--raison-sociale", "EMPLOYEUR PUBLIC",
-         "--type", "employeur_public", "--civilite", "Mme", "--prenom", prenom, "--nom", nom, "--courriel", courriel,
-         "--telephone", "0123456789"],
-        cwd=ROOT, env={**os.environ, "PORTAIL_SMTP_URL": f"smtp://127.0.0.1:{boite.port}"}, capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-m",
+            "web.cli",
+            "organisme",
+            "inscrire",
+            "--siret",
+            siret_valide(),
+            "--raison-sociale",
+            "EMPLOYEUR PUBLIC",
+            "--type",
+            "employeur_public",
+            "--civilite",
+            "Mme",
+            "--prenom",
+            prenom,
+            "--nom",
+            nom,
+            "--courriel",
+            courriel,
+            "--telephone",
+            "0123456789",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PORTAIL_SMTP_URL": f"smtp://127.0.0.1:{boite.port}"},
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return r.stdout.strip().splitlines()[-1]
 
@@ -41,7 +65,9 @@ async def test_premiere_connexion_de_l_administrateur_principal(page: Page, boit
     await page.get_by_label("Afficher le mot de passe").check()
     await expect(champ(page, "Mot de passe")).to_have_attribute("type", "text")
     await page.get_by_role("button", name="Je m'identifie").click()
-    await expect(page.get_by_text("Il s'agit de votre première connexion : vous devez changer immédiatement votre mot de passe")).to_be_visible()
+    await expect(
+        page.get_by_text("Il s'agit de votre première connexion : vous devez changer immédiatement votre mot de passe")
+    ).to_be_visible()
     await audit(page, "message de première connexion")
 
     await page.get_by_role("link", name="ici").click()

@@ -16,7 +16,7 @@ NOUVEAU = "Kq7vTz9mWr4pX"
 
 @pytest.fixture
 async def client(base_vide, settings):
-    app = create_app(settings, envoyer_courriels=False)
+    app = create_app(settings, services=False)
     async with AsyncTestClient(app=app) as c:
         yield c
 

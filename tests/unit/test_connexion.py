@@ -6,8 +6,8 @@ import logging
 from datetime import timedelta
 
 from tests.unit.conftest import NOUVEAU, connecte, jeton, poster, premiere_connexion, t
-from web.comptes.service import maintenant
 from web.tables import AcceptationCgu, Journal, Session, Utilisateur
+from web.temps import maintenant
 
 INCORRECT = "Identifiant ou mot de passe incorrect."
 
@@ -43,7 +43,14 @@ async def test_mot_de_passe_temporaire_mene_au_changement_sans_ouvrir_de_session
 
 async def test_parcours_complet_jusqu_a_l_accueil(client, admin):
     r = await client.get(f"/mot-de-passe/premiere-connexion?identifiant={admin.identifiant}")
-    for libelle in ("Modifier votre mot de passe", "Ancien mot de passe", "Nouveau mot de passe", "Confirmation nouveau mot de passe", "Annuler", "Enregistrer"):
+    for libelle in (
+        "Modifier votre mot de passe",
+        "Ancien mot de passe",
+        "Nouveau mot de passe",
+        "Confirmation nouveau mot de passe",
+        "Annuler",
+        "Enregistrer",
+    ):
         assert libelle in t(r)
     assert f'value="{admin.identifiant}"' in r.text
     await premiere_connexion(client, admin)
@@ -121,7 +128,11 @@ async def test_politique_refusee_a_l_enregistrement(client, admin):
 async def test_evaluation_en_direct(client):
     r = await client.get("/mot-de-passe/premiere-connexion")
     token = jeton(r.text)
-    r = await client.post("/mot-de-passe/evaluer", data={"_csrf_token": token, "nouveau": "abc", "confirmation": ""}, headers={"HX-Request": "true", "HX-Target": "politique-mdp"})
+    r = await client.post(
+        "/mot-de-passe/evaluer",
+        data={"_csrf_token": token, "nouveau": "abc", "confirmation": ""},
+        headers={"HX-Request": "true", "HX-Target": "politique-mdp"},
+    )
     assert r.status_code == 200
     assert "<html" not in r.text and "Très faible" in t(r) and "regle--ko" in r.text
     r = await client.post("/mot-de-passe/evaluer", data={"_csrf_token": token, "nouveau": NOUVEAU, "confirmation": NOUVEAU})
@@ -239,7 +250,12 @@ async def test_entrees_extremes(client, admin):
     brut = b"_csrf_token=" + jeton(r.text).encode() + b"&identifiant=%FF%FE&mot_de_passe=%C3"
     r = await client.post("/connexion", content=brut, headers={"content-type": "application/x-www-form-urlencoded"})
     assert r.status_code in (400, 422)
-    r = await poster(client, "/connexion", "/mot-de-passe/premiere-connexion", {"identifiant": "x" * 10_000, "ancien": "y" * 10_000, "nouveau": "z" * 10_000, "confirmation": ""})
+    r = await poster(
+        client,
+        "/connexion",
+        "/mot-de-passe/premiere-connexion",
+        {"identifiant": "x" * 10_000, "ancien": "y" * 10_000, "nouveau": "z" * 10_000, "confirmation": ""},
+    )
     assert r.status_code == 422
     assert await Journal.count().where(Journal.type == "connexion") == 0
 

@@ -67,9 +67,7 @@ def test_common_or_predictable_password_refused(mot_de_passe):
     assert non_respectees(mot_de_passe) == {"courant"}
     assert not e.valide
     assert e.force == "Très faible"
-    assert message_erreur(e) == (
-        "Ce mot de passe est trop courant ou trop prévisible : choisissez-en un autre."
-    )
+    assert message_erreur(e) == ("Ce mot de passe est trop courant ou trop prévisible : choisissez-en un autre.")
 
 
 def test_identifiant_inside_refused_whatever_the_case():
@@ -77,9 +75,7 @@ def test_identifiant_inside_refused_whatever_the_case():
     assert non_respectees("xLdel7x4zAb123", **LUCIE) == {"personnel"}
     assert not e.valide
     assert e.force == "Faible"  # policy not met, but not guessable
-    assert message_erreur(e) == (
-        "Le mot de passe ne doit contenir ni votre identifiant, ni votre nom, ni votre prénom."
-    )
+    assert message_erreur(e) == ("Le mot de passe ne doit contenir ni votre identifiant, ni votre nom, ni votre prénom.")
     # Same password, someone else: fine.
     assert evaluer("xLdel7x4zAb123", identifiant="JNDI8K2P").valide
 
@@ -133,10 +129,7 @@ def test_strength_labels():
     [
         (
             "",
-            (
-                "Le mot de passe doit compter au moins 5 lettres (majuscules et minuscules)"
-                " et 3 chiffres."
-            ),
+            ("Le mot de passe doit compter au moins 5 lettres (majuscules et minuscules) et 3 chiffres."),
         ),
         (
             "kq7vtz9mwr4p",
@@ -155,12 +148,8 @@ def test_history_rule_added_by_the_caller():
 
     deja = avec_historique(e, deja_utilise=True)
     assert not deja.valide
-    assert deja.regle("historique").libelle == (
-        "Différent de votre mot de passe actuel et des 5 précédents"
-    )
-    assert message_erreur(deja) == (
-        "Ce mot de passe a déjà été utilisé : choisissez-en un différent de vos 5 derniers."
-    )
+    assert deja.regle("historique").libelle == ("Différent de votre mot de passe actuel et des 5 précédents")
+    assert message_erreur(deja) == ("Ce mot de passe a déjà été utilisé : choisissez-en un différent de vos 5 derniers.")
     assert avec_historique(e, deja_utilise=False).valide
 
 

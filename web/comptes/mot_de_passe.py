@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from web import sessions
 from web.comptes.hachage import hacher, verifier
-from web.comptes.service import maintenant
 from web.db import ecriture
 from web.journal import journaliser
 from web.tables import AncienMotDePasse, Utilisateur
+from web.temps import maintenant
 
 HISTORIQUE = 5
 

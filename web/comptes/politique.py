@@ -67,9 +67,7 @@ def _termes_interdits(identifiant: str, prenom: str, nom: str) -> list[str]:
     return termes
 
 
-def evaluer(
-    mot_de_passe: str, *, identifiant: str = "", prenom: str = "", nom: str = ""
-) -> Evaluation:
+def evaluer(mot_de_passe: str, *, identifiant: str = "", prenom: str = "", nom: str = "") -> Evaluation:
     """Checklist for live feedback and form validation (history excluded, see `avec_historique`)."""
     lettres = [c for c in mot_de_passe if c.isalpha()]
     chiffres = sum(c in string.digits for c in mot_de_passe)
@@ -124,9 +122,7 @@ def message_erreur(evaluation: Evaluation) -> str | None:
     if composition:
         return f"Le mot de passe doit compter {' et '.join(composition)}."
     if "personnel" in manque:
-        return (
-            "Le mot de passe ne doit contenir ni votre identifiant, ni votre nom, ni votre prénom."
-        )
+        return "Le mot de passe ne doit contenir ni votre identifiant, ni votre nom, ni votre prénom."
     if "courant" in manque:
         return "Ce mot de passe est trop courant ou trop prévisible : choisissez-en un autre."
     return "Ce mot de passe a déjà été utilisé : choisissez-en un différent de vos 5 derniers."

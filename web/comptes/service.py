@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from web import courriels
 from web.comptes.hachage import hacher
@@ -10,13 +10,10 @@ from web.comptes.identifiant import generer_identifiant
 from web.comptes.politique import generer_mot_de_passe_temporaire
 from web.settings import Settings
 from web.tables import Utilisateur
+from web.temps import maintenant
 
 VALIDITE_TEMPORAIRE = timedelta(hours=72)
 CIVILITES = {"Mme": "Madame", "M.": "Monsieur"}
-
-
-def maintenant() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def nom_affiche(u: Utilisateur | dict) -> str:
@@ -66,3 +63,30 @@ async def ouvrir_compte(settings: Settings, u: Utilisateur) -> Utilisateur:
     sujet, corps = _courriel_mot_de_passe(settings, u, mot_de_passe, renouvellement=False)
     await courriels.mettre_en_file(u.courriel, sujet, corps)
     return u
+
+
+async def renouveler_mot_de_passe(settings: Settings, cible: Utilisateur, *, acteur: int | None, adresse: str = "") -> None:
+    """A new temporary password by mail, the change forced again, every session ended, the
+    lock lifted. One transaction: nothing is kept if the mail cannot be queued.
+    Who may call this is droits.peut_renouveler's answer, checked by the caller."""
+    from web import sessions
+    from web.connexion import verrou
+    from web.db import ecriture
+    from web.journal import journaliser
+
+    mot_de_passe = generer_mot_de_passe_temporaire()
+    nouveau_hash = await hacher(mot_de_passe)
+    async with ecriture():
+        await Utilisateur.update(
+            {
+                Utilisateur.mot_de_passe: nouveau_hash,
+                Utilisateur.mot_de_passe_temporaire: True,
+                Utilisateur.mot_de_passe_expire_le: maintenant() + VALIDITE_TEMPORAIRE,
+            }
+        ).where(Utilisateur.id == cible.id)
+        await sessions.fermer_toutes(cible.id)
+        await verrou.effacer(cible.identifiant)
+        sujet, corps = _courriel_mot_de_passe(settings, cible, mot_de_passe, renouvellement=True)
+        await courriels.mettre_en_file(cible.courriel, sujet, corps)
+        await journaliser("mot_de_passe_renouvele", acteur=acteur, cible=cible.id, organisme=cible.organisme, adresse=adresse)
+    courriels.reveiller()

@@ -38,7 +38,7 @@ class FormConnexion:
 
 @dataclass
 class FormNouveauMotDePasse:
-    """"Modifier votre mot de passe": the old one proves who you are, the new one follows the policy."""
+    """ "Modifier votre mot de passe": the old one proves who you are, the new one follows the policy."""
 
     identifiant: str = ""
     ancien: str = ""

@@ -8,30 +8,22 @@ from litestar.datastructures import Cookie
 from web import cgu, sessions
 from web.comptes.hachage import verifier
 from web.comptes.mot_de_passe import changer, deja_utilise
-from web.comptes.service import maintenant
 from web.connexion import verrou
 from web.connexion.forms import FormConnexion, FormNouveauMotDePasse
 from web.db import ecriture
+from web.formulaires import lire_formulaire
 from web.droits import cgu_a_jour, exiger_connexion, exiger_session
 from web.journal import journaliser
 from web.rendu import rediriger, rendre
 from web.tables import ACTIF, AcceptationCgu, Organisme, Utilisateur
+from web.temps import maintenant
 
 INCORRECT = "Identifiant ou mot de passe incorrect."
-TEMPORAIRE_EXPIRE = (
-    "Votre mot de passe temporaire a expiré (il est valable 72 heures). "
-    "Demandez à votre administrateur de le renouveler."
-)
+TEMPORAIRE_EXPIRE = "Votre mot de passe temporaire a expiré (il est valable 72 heures). Demandez à votre administrateur de le renouveler."
 
 
 def adresse(request: Request) -> str:
     return request.client.host if request.client else ""
-
-
-async def formulaire(request: Request) -> dict[str, str]:
-    """The url-encoded body as str -> str (the last value of a repeated field)."""
-    data = await request.form()
-    return {k: v for k, v in data.items() if isinstance(v, str)}
 
 
 def cookie_session(request: Request, jeton: str | None) -> Cookie:
@@ -49,9 +41,7 @@ def message_verrou(jusqua, now) -> str:
     )
 
 
-async def verifier_identite(
-    request: Request, saisie_cle: str, mot_de_passe: str
-) -> tuple[Utilisateur | None, str | None]:
+async def verifier_identite(request: Request, saisie_cle: str, mot_de_passe: str) -> tuple[Utilisateur | None, str | None]:
     """The shared check of sign-in and first password change: address limit, lock, password.
     Returns (person, None) on success, else (None, the message to show). Unknown identifiants
     and wrong passwords take the same time and get the same message."""
@@ -74,9 +64,7 @@ async def verifier_identite(
     await verrou.effacer(saisie_cle)
     # Past this point the password was right: saying why the account cannot be used
     # reveals nothing to someone who does not already hold it.
-    if u.statut != ACTIF or (
-        u.organisme and await Organisme.exists().where((Organisme.id == u.organisme) & (Organisme.statut != ACTIF))
-    ):
+    if u.statut != ACTIF or (u.organisme and await Organisme.exists().where((Organisme.id == u.organisme) & (Organisme.statut != ACTIF))):
         return None, "Ce compte est suspendu. Contactez votre administrateur."
     if u.mot_de_passe_temporaire and (u.mot_de_passe_expire_le is None or u.mot_de_passe_expire_le < now):
         return None, TEMPORAIRE_EXPIRE
@@ -99,7 +87,7 @@ async def page_connexion(request: Request) -> Response:
 
 @post("/connexion")
 async def se_connecter(request: Request) -> Response:
-    form = FormConnexion.lire(await formulaire(request))
+    form = FormConnexion.lire(await lire_formulaire(request))
     if form.erreurs:
         return rendre(request, "connexion/connexion.html", {"form": form}, status_code=422)
     u, message = await verifier_identite(request, form.cle, form.mot_de_passe)
@@ -108,7 +96,11 @@ async def se_connecter(request: Request) -> Response:
     if u.mot_de_passe_temporaire:
         # The temporary password opens nothing but the forced change.
         await journaliser(
-            "connexion", acteur=u.id, cible=u.id, organisme=u.organisme, adresse=adresse(request),
+            "connexion",
+            acteur=u.id,
+            cible=u.id,
+            organisme=u.organisme,
+            adresse=adresse(request),
             detail="mot de passe temporaire : changement demandé",
         )
         return rendre(request, "connexion/premiere.html", {"identifiant": u.identifiant})
@@ -137,13 +129,13 @@ async def page_premiere_connexion(request: Request) -> Response:
 async def evaluer_mot_de_passe(request: Request) -> Response:
     """Live feedback while typing: the policy checklist and the strength label only.
     It knows nothing of the account, so it tells nothing about whether it exists."""
-    form = FormNouveauMotDePasse.lire(await formulaire(request), avec_identifiant=False)
+    form = FormNouveauMotDePasse.lire(await lire_formulaire(request), avec_identifiant=False)
     return rendre(request, "connexion/mot_de_passe.html", {"form": form}, bloc="politique")
 
 
 @post("/mot-de-passe/premiere-connexion")
 async def changer_premiere_connexion(request: Request) -> Response:
-    form = FormNouveauMotDePasse.lire(await formulaire(request))
+    form = FormNouveauMotDePasse.lire(await lire_formulaire(request))
     if form.erreurs:
         return page_mot_de_passe(request, form, 422)
     u, message = await verifier_identite(request, form.identifiant.upper(), form.ancien)
@@ -167,7 +159,7 @@ async def page_cgu(request: Request) -> Response:
 
 @post("/cgu", guards=[exiger_session])
 async def valider_cgu(request: Request) -> Response:
-    donnees = await formulaire(request)
+    donnees = await lire_formulaire(request)
     if donnees.get("action") == "annuler":
         return await fermer_session(request)
     if donnees.get("accepte") != "on":
@@ -183,9 +175,13 @@ async def valider_cgu(request: Request) -> Response:
         )
     u = request.state.utilisateur
     async with ecriture():
-        await AcceptationCgu.insert(AcceptationCgu(utilisateur=u.id, version=cgu.VERSION, accepte_le=maintenant(), adresse=adresse(request)))
+        await AcceptationCgu.insert(
+            AcceptationCgu(utilisateur=u.id, version=cgu.VERSION, accepte_le=maintenant(), adresse=adresse(request))
+        )
         await Utilisateur.update({Utilisateur.cgu_version: cgu.VERSION}).where(Utilisateur.id == u.id)
-        await journaliser("cgu_acceptees", acteur=u.id, cible=u.id, organisme=u.organisme, adresse=adresse(request), detail=f"version {cgu.VERSION}")
+        await journaliser(
+            "cgu_acceptees", acteur=u.id, cible=u.id, organisme=u.organisme, adresse=adresse(request), detail=f"version {cgu.VERSION}"
+        )
     return rediriger(request, "/")
 
 

@@ -35,9 +35,11 @@ async def bloque_jusqua(cle: str, maintenant: datetime) -> datetime | None:
 async def noter_echec(cle: str, maintenant: datetime) -> datetime | None:
     """Counts one failure; returns the end of the lock when this failure sets one."""
     for _ in range(2):
-        rows = await Verrou.update({Verrou.echecs: Verrou.echecs + 1, Verrou.dernier_echec: maintenant}).where(
-            Verrou.cle == cle
-        ).returning(Verrou.echecs)
+        rows = (
+            await Verrou.update({Verrou.echecs: Verrou.echecs + 1, Verrou.dernier_echec: maintenant})
+            .where(Verrou.cle == cle)
+            .returning(Verrou.echecs)
+        )
         if rows:
             attente = delai(rows[0]["echecs"])
             if attente is None:
@@ -55,8 +57,6 @@ async def effacer(cle: str) -> None:
 
 async def adresse_saturee(adresse: str, maintenant: datetime) -> bool:
     n = await Journal.count().where(
-        (Journal.adresse == adresse)
-        & (Journal.type == "connexion_echec")
-        & (Journal.cree_le > maintenant - FENETRE_ADRESSE)
+        (Journal.adresse == adresse) & (Journal.type == "connexion_echec") & (Journal.cree_le > maintenant - FENETRE_ADRESSE)
     )
     return n >= MAX_PAR_ADRESSE

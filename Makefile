@@ -1,0 +1,37 @@
+# The two commands of the README: `make run` and `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORTAIL := $(VENV)/bin/portail
+
+.PHONY: run test setup test-sqlite test-postgresql lint
+
+run: setup
+	$(PORTAIL) migrate
+	$(PORTAIL) demo
+	$(PORTAIL) serve
+
+setup: $(VENV)/.installe static/vendor/htmx.min.js
+
+$(VENV)/.installe: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[test]"
+	touch $@
+
+static/vendor/htmx.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+# Every test on SQLite, then again on a throwaway PostgreSQL cluster when PostgreSQL is installed.
+test: setup lint test-sqlite
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null; then \
+		$(MAKE) --no-print-directory test-postgresql; \
+	else echo "PostgreSQL absent : suite non rejouée sur PostgreSQL (apt-get install postgresql)."; fi
+
+test-sqlite: setup
+	$(PY) -m pytest
+
+test-postgresql: setup
+	scripts/avec-postgresql $(PY) -m pytest
+
+lint: setup
+	$(VENV)/bin/ruff check web tests scripts bench
