@@ -54,7 +54,7 @@ class Utilisateur(Table, tablename="utilisateur", schema=None):
 
 ID = "2026-11-26T23:32:03:832252"
 VERSION = "1.38.0"
-DESCRIPTION = "True"
+DESCRIPTION = "Comptes, organismes, sessions, journal, courriels"
 
 
 async def forwards():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from piccolo.columns import (
     Boolean,
+    Date,
     ForeignKey,
     Integer,
     Serial,
@@ -61,6 +62,12 @@ class Utilisateur(Table, tablename="utilisateur"):
     cgu_version = Integer(null=True, default=None)
     cree_le = Timestamptz()
     cree_par = ForeignKey(references="self", null=True)
+    # Search keys: upper-case, accents removed (web.recherche.cle), for indexed prefix search.
+    nom_cle = Varchar(length=100, default="", index=True)
+    prenom_cle = Varchar(length=100, default="")
+    # "Mes délégations": who last set this person's level / délégué flag, and when.
+    habilite_par = ForeignKey(references="self", null=True)
+    habilite_le = Timestamptz(null=True, default=None)
 
 
 class AncienMotDePasse(Table, tablename="ancien_mot_de_passe"):
@@ -128,3 +135,81 @@ class Courriel(Table, tablename="courriel"):
     pris_le = Timestamptz(null=True, default=None)
     envoye_le = Timestamptz(null=True, default=None)
     erreur = Varchar(length=300, default="")
+
+
+class DemandeRenouvellement(Table, tablename="demande_renouvellement"):
+    """"Mot de passe oublié": a request that whoever may renew this password sees and serves."""
+
+    id = Serial(primary_key=True)
+    utilisateur = ForeignKey(references=Utilisateur, index=True)
+    cree_le = Timestamptz(index=True)
+    adresse = Varchar(length=45, default="")
+    statut = Varchar(length=12, default="en_attente", index=True)  # en_attente | traitee
+    traitee_par = ForeignKey(references=Utilisateur, null=True)
+    traitee_le = Timestamptz(null=True, default=None)
+
+
+class Titulaire(Table, tablename="titulaire"):
+    """A CPF account holder (an agent)."""
+
+    id = Serial(primary_key=True)
+    nir = Varchar(length=15, unique=True)  # stored compact, key checked (stdnum.fr.nir)
+    nom_naissance = Varchar(length=100)
+    nom_usage = Varchar(length=100, default="")
+    prenom = Varchar(length=100)
+    date_naissance = Date()
+    courriel = Varchar(length=254, default="")
+    telephone = Varchar(length=20, default="")
+    adresse = Varchar(length=300, default="")
+    # Upper-case, accents removed: the name search matches either name this way.
+    nom_naissance_cle = Varchar(length=100, default="")
+    nom_usage_cle = Varchar(length=100, default="")
+
+
+class Emploi(Table, tablename="emploi"):
+    """Which organisations employ a titulaire: a gestionnaire sees only their own."""
+
+    id = Serial(primary_key=True)
+    titulaire = ForeignKey(references=Titulaire, index=True)
+    organisme = ForeignKey(references=Organisme, index=True)
+
+
+class Dossier(Table, tablename="dossier"):
+    """Dossier de formation. Statuts: en_cours_elaboration, valide, rejete, cloture."""
+
+    id = Serial(primary_key=True)
+    titulaire = ForeignKey(references=Titulaire, index=True)
+    organisme = ForeignKey(references=Organisme, index=True)
+    intitule = Varchar(length=200)
+    organisme_formation = Varchar(length=200)
+    date_debut = Date()
+    date_fin = Date()
+    heures_prevues = Integer()
+    heures_realisees = Integer(null=True, default=None)
+    statut = Varchar(length=30, default="en_cours_elaboration", index=True)
+    motif = Text(default="")
+    cree_par = ForeignKey(references=Utilisateur, null=True)
+    cree_le = Timestamptz()
+    modifie_le = Timestamptz()
+
+
+class HistoriqueDossier(Table, tablename="historique_dossier"):
+    id = Serial(primary_key=True)
+    dossier = ForeignKey(references=Dossier, index=True)
+    de = Varchar(length=30, default="")
+    vers = Varchar(length=30)
+    par = ForeignKey(references=Utilisateur, null=True)
+    le = Timestamptz()
+    motif = Text(default="")
+
+
+class Mouvement(Table, tablename="mouvement"):
+    """Compte d'heures: the balance is the sum of these (credits > 0, debits < 0)."""
+
+    id = Serial(primary_key=True)
+    titulaire = ForeignKey(references=Titulaire, index=True)
+    date = Date()
+    heures = Integer()
+    type = Varchar(length=20)  # alimentation | cloture
+    libelle = Varchar(length=200, default="")
+    dossier = ForeignKey(references=Dossier, null=True, unique=True)  # one debit per dossier

@@ -8,6 +8,7 @@ from web import courriels
 from web.comptes.hachage import hacher
 from web.comptes.identifiant import generer_identifiant
 from web.comptes.politique import generer_mot_de_passe_temporaire
+from web.recherche import cle
 from web.settings import Settings
 from web.tables import Utilisateur
 from web.temps import maintenant
@@ -55,6 +56,7 @@ async def ouvrir_compte(settings: Settings, u: Utilisateur) -> Utilisateur:
     """Insert `u` with a fresh identifiant and a temporary password sent by mail.
     Call inside a write transaction: the account and its mail are kept together or not at all."""
     mot_de_passe = generer_mot_de_passe_temporaire()
+    u.nom_cle, u.prenom_cle = cle(u.nom), cle(u.prenom)
     u.identifiant = await identifiant_libre(u.prenom, u.nom)
     u.mot_de_passe = await hacher(mot_de_passe)
     u.mot_de_passe_temporaire = True
