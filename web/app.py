@@ -124,10 +124,12 @@ def create_app(settings: Settings | None = None, *, services: bool = True) -> Li
 
     jinja = JinjaTemplateEngine(directory=ROOT / "components")
     env = jinja.engine
-    env.globals.update(libelle_role=droits.libelle_role, est_administrateur=droits.est_administrateur, cgu_a_jour=droits.cgu_a_jour)
+    # Templates ask the same rights module as the guards.
+    env.globals.update(droits=droits, libelle_role=droits.libelle_role, cgu_a_jour=droits.cgu_a_jour)
 
     return Litestar(
         route_handlers=[
+            # One router per feature.
             connexion_router,
             create_static_files_router(path="/static", directories=[ROOT / "static"], name="static"),
         ],

@@ -11,8 +11,8 @@ from web.comptes.mot_de_passe import changer, deja_utilise
 from web.connexion import verrou
 from web.connexion.forms import FormConnexion, FormNouveauMotDePasse
 from web.db import ecriture
-from web.formulaires import lire_formulaire
 from web.droits import cgu_a_jour, exiger_connexion, exiger_session
+from web.formulaires import lire_formulaire
 from web.journal import journaliser
 from web.rendu import rediriger, rendre
 from web.tables import ACTIF, AcceptationCgu, Organisme, Utilisateur
