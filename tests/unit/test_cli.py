@@ -1,0 +1,107 @@
+"""`portail organisme inscrire`, as the operator types it: the identifiant last, the password by
+mail only, and every refusal with a French message, a non-zero status and nothing written."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import siret_valide
+from web.tables import Courriel, Journal, Organisme, Utilisateur
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def portail(*args: str) -> tuple[int, str, str]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "web.cli", *args, cwd=ROOT, env=os.environ.copy(),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await proc.communicate()
+    return proc.returncode, out.decode(), err.decode()
+
+
+def options(**kw: str) -> list[str]:
+    valeurs = {
+        "siret": siret_valide(),
+        "raison-sociale": "EMPLOYEUR PUBLIC",
+        "type": "employeur_public",
+        "civilite": "Mme",
+        "prenom": "Anne",
+        "nom": "Martin",
+        "courriel": "anne.martin@example.fr",
+        "telephone": "0123456789",
+        **kw,
+    }
+    return [x for k, v in valeurs.items() if v is not None for x in (f"--{k}", v)]
+
+
+async def rien_ecrit() -> None:
+    assert await Organisme.count() == 0
+    assert await Utilisateur.count() == 0
+    assert await Courriel.count() == 0
+    assert await Journal.count() == 0
+
+
+async def test_inscription(base_vide, settings):
+    code, out, err = await portail("organisme", "inscrire", *options(siret="12345678200010"))
+    assert code == 0, err
+    identifiant = out.strip().splitlines()[-1]
+    assert len(identifiant) == 8 and identifiant.startswith("AMAR")
+    u = await Utilisateur.objects().where(Utilisateur.identifiant == identifiant).first()
+    assert u.role == "administrateur_principal" and u.mot_de_passe_temporaire
+    # The password left by mail (an .eml file without PORTAIL_SMTP_URL), never on the terminal.
+    fichiers = list(settings.courriels_dir.glob("*anne.martin@example.fr.eml"))
+    assert fichiers
+    contenu = fichiers[-1].read_text()
+    assert "mot de passe temporaire" in contenu
+    courriel = await Courriel.objects().first()
+    assert courriel.statut == "envoye" and courriel.corps == ""  # not kept once sent
+    assert "Votre mot de passe temporaire" not in out + err
+    assert await Journal.count().where(Journal.type == "organisme_inscrit") == 1
+
+
+@pytest.mark.parametrize(
+    ("modif", "message"),
+    [
+        ({"siret": "12345678200011"}, "clé de contrôle"),
+        ({"siret": "1234"}, "14 chiffres"),
+        ({"courriel": "pas-une-adresse"}, "adresse de courriel valide"),
+        ({"telephone": "12"}, "numéro de téléphone français"),
+        ({"type": "banque"}, "Type d'organisme"),
+        ({"prenom": ""}, "Prénom"),
+        ({"raison-sociale": "x" * 10_000}, "200 caractères au maximum"),
+    ],
+)
+async def test_refus(base_vide, modif, message):
+    code, out, err = await portail("organisme", "inscrire", *options(**modif))
+    assert code != 0
+    assert message in err
+    await rien_ecrit()
+
+
+async def test_option_manquante(base_vide):
+    code, _, err = await portail("organisme", "inscrire", *options(courriel=None))
+    assert code != 0 and "--courriel" in err
+    await rien_ecrit()
+
+
+async def test_siret_deja_inscrit(base_vide):
+    siret = siret_valide()
+    assert (await portail("organisme", "inscrire", *options(siret=siret)))[0] == 0
+    code, _, err = await portail("organisme", "inscrire", *options(siret=siret, courriel="autre@example.fr"))
+    assert code != 0 and f"le SIRET {siret} est déjà inscrit" in err
+    assert await Organisme.count() == 1 and await Utilisateur.count() == 1
+
+
+async def test_demo_idempotente(base_vide):
+    code, out, _ = await portail("demo")
+    assert code == 0
+    code2, out2, _ = await portail("demo")
+    assert code2 == 0
+    assert out.strip().splitlines()[-1] == out2.strip().splitlines()[-1]
+    assert await Organisme.count().where(Organisme.siret == "21750001600019") == 1
