@@ -40,8 +40,9 @@ def entetes_securite(settings: Settings):
         h.setdefault("X-Frame-Options", "DENY")
         h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        # Pages show personal data: never keep them in a shared cache.
-        h.setdefault("Cache-Control", "no-store")
+        # Pages show personal data: never keep them in any cache. Static files may be.
+        if str(getattr(response, "media_type", "") or "").startswith("text/html"):
+            h.setdefault("Cache-Control", "no-store")
         if settings.production:
             h.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
         return response

@@ -279,6 +279,9 @@ async def test_entetes_de_securite(client):
     assert r.headers["x-frame-options"] == "DENY"
     assert r.headers["x-content-type-options"] == "nosniff"
     assert "httponly" in r.headers["set-cookie"].lower()
+    assert r.headers["cache-control"] == "no-store"
+    css = await client.get("/static/css/portail.css")
+    assert css.status_code == 200 and "no-store" not in css.headers.get("cache-control", "")
 
 
 async def test_page_introuvable_en_francais(client):
