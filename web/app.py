@@ -41,7 +41,8 @@ def entetes_securite(settings: Settings):
         h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         # Pages show personal data: never keep them in any cache. Static files may be.
-        if str(getattr(response, "media_type", "") or "").startswith("text/html"):
+        media_type = getattr(response, "media_type", None)  # file responses have none
+        if str(getattr(media_type, "value", media_type) or "").startswith("text/html"):
             h.setdefault("Cache-Control", "no-store")
         if settings.production:
             h.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
