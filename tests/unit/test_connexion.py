@@ -287,3 +287,34 @@ async def test_entetes_de_securite(client):
 async def test_page_introuvable_en_francais(client):
     r = await client.get("/nexiste-pas")
     assert r.status_code == 404 and "Page introuvable" in t(r)
+
+
+async def test_formulaires_rejoues(client, admin):
+    """A form sent twice: the second changes nothing."""
+    donnees = {"identifiant": admin.identifiant, "ancien": admin.mot_de_passe, "nouveau": NOUVEAU, "confirmation": NOUVEAU}
+    r = await client.get("/connexion")
+    token = jeton(r.text)
+    premiere = await client.post("/mot-de-passe/premiere-connexion", data={"_csrf_token": token, **donnees}, follow_redirects=False)
+    assert premiere.status_code == 303
+    rejeu = await client.post("/mot-de-passe/premiere-connexion", data={"_csrf_token": token, **donnees}, follow_redirects=False)
+    assert rejeu.status_code == 422 and INCORRECT in t(rejeu)
+    await poster(client, "/connexion", "/connexion", {"identifiant": admin.identifiant, "mot_de_passe": NOUVEAU})
+    cgu = {"accepte": "on", "action": "confirmer"}
+    await poster(client, "/cgu", "/cgu", cgu)
+    r = await client.post("/cgu", data={"_csrf_token": token, **cgu}, follow_redirects=False)
+    assert r.status_code == 303
+    assert await AcceptationCgu.count() == 1
+    assert await Journal.count().where(Journal.type == "mot_de_passe_modifie") == 1
+
+
+async def test_deux_instances_partagent_les_sessions(client, admin, settings):
+    """Sessions live in the database: a second portal process honours the first one's cookie."""
+    from litestar.testing import AsyncTestClient
+
+    from web.app import create_app
+
+    await connecte(client, admin)
+    async with AsyncTestClient(app=create_app(settings, services=False)) as autre:
+        autre.cookies.set("portail_session", client.cookies.get("portail_session"))
+        r = await autre.get("/", follow_redirects=False)
+        assert r.status_code == 200 and "ADMINISTRATEUR PRINCIPAL" in t(r)

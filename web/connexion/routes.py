@@ -174,6 +174,8 @@ async def valider_cgu(request: Request) -> Response:
             status_code=422,
         )
     u = request.state.utilisateur
+    if cgu_a_jour(u):  # a replayed form records nothing twice
+        return rediriger(request, "/")
     async with ecriture():
         await AcceptationCgu.insert(
             AcceptationCgu(utilisateur=u.id, version=cgu.VERSION, accepte_le=maintenant(), adresse=adresse(request))
