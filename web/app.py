@@ -18,7 +18,8 @@ from piccolo.engine.postgres import PostgresEngine
 
 from web import courriels, droits
 from web.connexion.routes import router as connexion_router
-from web.rendu import rediriger, rendre
+from web.habilitations.routes import router as habilitations_router
+from web.rendu import rediriger, rendre, verification_en_ligne
 from web.sessions import COOKIE, SessionMiddleware
 from web.settings import ROOT, Settings
 from web.tables import Utilisateur
@@ -127,12 +128,15 @@ def create_app(settings: Settings | None = None, *, services: bool = True) -> Li
     jinja = JinjaTemplateEngine(directory=ROOT / "components")
     env = jinja.engine
     # Templates ask the same rights module as the guards.
-    env.globals.update(droits=droits, libelle_role=droits.libelle_role, cgu_a_jour=droits.cgu_a_jour)
+    env.globals.update(
+        droits=droits, libelle_role=droits.libelle_role, cgu_a_jour=droits.cgu_a_jour, verification_en_ligne=verification_en_ligne
+    )
 
     return Litestar(
         route_handlers=[
             # One router per feature.
             connexion_router,
+            habilitations_router,
             create_static_files_router(path="/static", directories=[ROOT / "static"], name="static"),
         ],
         template_config=TemplateConfig(instance=jinja),

@@ -47,7 +47,8 @@ def courriel(donnees: dict[str, str], nom: str, libelle: str, erreurs: Erreurs) 
     if nom in erreurs:
         return valeur
     try:
-        return validate_email(valeur, check_deliverability=False).normalized
+        # Lower-cased: one person, one address, whatever the case typed.
+        return validate_email(valeur, check_deliverability=False).normalized.lower()
     except EmailNotValidError:
         erreurs[nom] = f"« {libelle} » n'est pas une adresse de courriel valide (exemple : prenom.nom@exemple.fr)."
         return valeur

@@ -15,6 +15,10 @@ TYPES = {
     "cgu_acceptees": "Conditions générales acceptées",
     "organisme_inscrit": "Organisme inscrit",
     "gestionnaire_cree": "Gestionnaire créé",
+    "gestionnaire_modifie": "Gestionnaire modifié",
+    "gestionnaire_suspendu": "Gestionnaire suspendu",
+    "gestionnaire_reactive": "Gestionnaire réactivé",
+    "unite_creee": "Unité créée",
 }
 
 

@@ -13,5 +13,6 @@ def cle(texte: str) -> str:
 
 
 def motif_prefixe(texte: str) -> str:
-    """A LIKE pattern for a prefix, with LIKE's own wildcards escaped."""
-    return cle(texte).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    """A LIKE pattern for a prefix. LIKE's wildcards are dropped from the input (no name holds
+    them), since SQLite and PostgreSQL do not share a default escape character."""
+    return "".join(c for c in cle(texte) if c not in "%_\\") + "%"

@@ -62,3 +62,19 @@ def rediriger(request: Request, url: str) -> Response[str]:
     if est_htmx(request):
         return Response("", status_code=200, headers={"HX-Redirect": url, "Vary": "HX-Request"})
     return Response("", status_code=303, headers={"Location": url, "Vary": "HX-Request"})
+
+
+def verification_en_ligne(actif: bool, nom: str, url: str = "/habilitations/ajouter") -> dict[str, str]:
+    """htmx attributes that check one field as the user leaves it: the form is posted with
+    action=verifier and only that field's wrapper (#champ-<nom>) is swapped back."""
+    if not actif:
+        return {}
+    return {
+        "hx-post": url,
+        "hx-trigger": "blur changed",
+        "hx-target": f"#champ-{nom}",
+        "hx-select": f"#champ-{nom}",
+        "hx-swap": "outerHTML",
+        "hx-include": "closest form",
+        "hx-vals": '{"action": "verifier"}',
+    }

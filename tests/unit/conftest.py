@@ -22,8 +22,8 @@ async def client(base_vide, settings):
 
 
 def t(reponse) -> str:
-    """What a person reads: entities decoded, white space folded."""
-    return " ".join(html.unescape(reponse.text).split())
+    """What a person reads: tags removed, entities decoded, white space folded."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", reponse.text)).split())
 
 
 def jeton(html: str) -> str:
@@ -91,3 +91,17 @@ async def connecte(client, compte: Compte) -> None:
     await premiere_connexion(client, compte)
     r = await poster(client, "/cgu", "/cgu", {"accepte": "on", "action": "confirmer"})
     assert r.status_code == 303
+
+
+async def creer_gestionnaire(settings, organisme_id: int, *, role="gestionnaire", niveau=None, prenom="Lucie", nom="Delahaie") -> Compte:
+    """A gestionnaire of an existing organisation, created as the service does (temporary password by mail)."""
+    from web.comptes.service import ouvrir_compte
+    from web.db import ecriture
+    from web.tables import Utilisateur
+
+    courriel = f"{prenom}.{nom}.{siret_valide()}@example.fr".lower()
+    async with ecriture():
+        u = Utilisateur(organisme=organisme_id, role=role, civilite="Mme", prenom=prenom, nom=nom.upper(), courriel=courriel,
+                        telephone_fixe="01 23 45 67 89", niveau=niveau)  # fmt: skip
+        await ouvrir_compte(settings, u)
+    return Compte(u.identifiant, await mot_de_passe_envoye(courriel), courriel, organisme_id, u.id)

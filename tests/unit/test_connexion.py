@@ -33,7 +33,7 @@ async def test_mot_de_passe_temporaire_mene_au_changement_sans_ouvrir_de_session
     r = await se_connecter(client, admin.identifiant.lower(), admin.mot_de_passe)
     assert r.status_code == 200
     assert "Il s'agit de votre première connexion : vous devez changer immédiatement votre mot de passe" in t(r)
-    assert f"/mot-de-passe/premiere-connexion?identifiant={admin.identifiant}" in t(r)
+    assert f"/mot-de-passe/premiere-connexion?identifiant={admin.identifiant}" in r.text
     assert "portail_session" not in r.headers.get("set-cookie", "")
     assert await Session.count() == 0
     assert (await client.get("/", follow_redirects=False)).status_code == 303

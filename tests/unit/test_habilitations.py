@@ -1,0 +1,262 @@
+"""Gérer les habilitations through the test client: rights, creation, search, changes."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from tests.unit.conftest import connecte, creer_gestionnaire, creer_organisme, jeton, poster, t
+from web.app import create_app
+from web.habilitations.forms import FormGestionnaire
+from web.habilitations.service import creer
+from web.tables import Courriel, Journal, Session, Unite, Utilisateur
+
+FORM = {
+    "civilite": "Mme",
+    "prenom": "Lucie",
+    "nom": "Delahaie",
+    "courriel": "lucie.delahaie@employeur-public.fr",
+    "confirmation_courriel": "lucie.delahaie@employeur-public.fr",
+    "telephone_fixe": "0123456789",
+    "niveau": "creation",
+}
+
+
+@pytest.fixture
+async def monde(client, settings):
+    """Organisation 1: principal, délégué, plain gestionnaire, another délégué; organisation 2: its principal."""
+    p = await creer_organisme(settings)
+    d = await creer_gestionnaire(settings, p.organisme_id, role="administrateur_delegue", prenom="Denis", nom="Delegue")
+    g = await creer_gestionnaire(settings, p.organisme_id, prenom="Gaston", nom="Gestion")
+    d2 = await creer_gestionnaire(settings, p.organisme_id, role="administrateur_delegue", prenom="Diane", nom="Autre")
+    x = await creer_organisme(settings, prenom="Xavier", nom="Ailleurs")
+    return {"principal": p, "delegue": d, "gestionnaire": g, "delegue2": d2, "autre": x}
+
+
+async def en_tant_que(settings, compte):
+    c = AsyncTestClient(app=create_app(settings, services=False))
+    await c.__aenter__()
+    if compte is not None:
+        await connecte(c, compte)
+    return c
+
+
+# (actor, method, path, target) -> expected status. Targets: g = plain gestionnaire, d2 = another délégué, p = principal.
+ROUTES = [
+    ("GET", "/habilitations", None),
+    ("GET", "/habilitations/ajouter", None),
+    ("POST", "/habilitations/ajouter", None),
+    ("GET", "/habilitations/journal", None),
+    ("GET", "/habilitations/{g}", "g"),
+    ("POST", "/habilitations/{g}", "g"),
+    ("POST", "/habilitations/{g}/suspendre", "g"),
+    ("POST", "/habilitations/{g}/reactiver", "g"),
+    ("POST", "/habilitations/{g}/renouveler", "g"),
+    ("GET", "/habilitations/{g}/cree", "g"),
+    ("POST", "/habilitations/{d2}", "d2"),
+    ("POST", "/habilitations/{d2}/suspendre", "d2"),
+    ("POST", "/habilitations/{d2}/renouveler", "d2"),
+    ("POST", "/habilitations/{p}", "p"),
+    ("POST", "/habilitations/{p}/renouveler", "p"),
+]
+ATTENDU = {
+    #                 principal, délégué, gestionnaire, autre organisme, anonyme
+    "/habilitations": (200, 200, 403, 200, 303),
+    "/habilitations/ajouter": (200, 200, 403, 200, 303),
+    "POST /habilitations/ajouter": (303, 303, 403, 303, 303),
+    "/habilitations/journal": (200, 200, 403, 200, 303),
+    "/habilitations/{g}": (200, 200, 403, 404, 303),
+    "POST /habilitations/{g}": (303, 303, 403, 404, 303),
+    "POST /habilitations/{g}/suspendre": (303, 303, 403, 404, 303),
+    "POST /habilitations/{g}/reactiver": (303, 303, 403, 404, 303),
+    "POST /habilitations/{g}/renouveler": (303, 303, 403, 404, 303),
+    "/habilitations/{g}/cree": (200, 200, 403, 404, 303),
+    "POST /habilitations/{d2}": (303, 403, 403, 404, 303),
+    "POST /habilitations/{d2}/suspendre": (303, 403, 403, 404, 303),
+    "POST /habilitations/{d2}/renouveler": (303, 403, 403, 404, 303),
+    "POST /habilitations/{p}": (403, 403, 403, 404, 303),
+    "POST /habilitations/{p}/renouveler": (403, 403, 403, 404, 303),
+}
+ACTEURS = ["principal", "delegue", "gestionnaire", "autre", None]
+
+
+async def test_table_des_droits(monde, settings):
+    ids = {"g": monde["gestionnaire"].id, "d2": monde["delegue2"].id, "p": monde["principal"].id}
+    # Those who may change accounts act last, the principal after the délégué: a renewal or a
+    # demotion must not alter the rows of the actors checked after it.
+    ordre = ["gestionnaire", "autre", None, "delegue", "principal"]
+    for i, acteur in sorted(enumerate(ACTEURS), key=lambda x: ordre.index(x[1])):
+        c = await en_tant_que(settings, monde[acteur] if acteur else None)
+        try:
+            for j, (methode, chemin, _) in enumerate(ROUTES):
+                cle = chemin if methode == "GET" else f"POST {chemin}"
+                url = chemin.format(**ids)
+                if methode == "GET":
+                    r = await c.get(url, follow_redirects=False)
+                else:
+                    token = jeton((await c.get("/connexion")).text)
+                    donnees = {**FORM, "courriel": f"n{i}-{j}@example.fr", "confirmation_courriel": f"n{i}-{j}@example.fr"}
+                    r = await c.post(url, data={"_csrf_token": token, **donnees}, follow_redirects=False)
+                assert r.status_code == ATTENDU[cle][i], (acteur, methode, url, r.status_code)
+                if acteur is None:
+                    assert r.headers["location"] == "/connexion"
+        finally:
+            await c.__aexit__(None, None, None)
+
+
+async def test_creation_comme_dans_le_guide(client, admin, settings):
+    await connecte(client, admin)
+    r = await poster(client, "/habilitations/ajouter", "/habilitations/ajouter", FORM)
+    assert r.status_code == 303
+    r = await client.get(r.headers["location"])
+    u = await Utilisateur.objects().where(Utilisateur.courriel == FORM["courriel"]).first()
+    assert u.identifiant.startswith("LDEL") and len(u.identifiant) == 8
+    assert (
+        "Le compte de Mme LUCIE DELAHAIE, a bien été créé. Son identifiant, que vous devrez lui communiquer, "
+        f"est le suivant : {u.identifiant}"
+        in t(r)
+    )
+    assert "Un courriel vient de lui être envoyé avec son mot de passe." in t(r)
+    assert u.niveau == "creation" and u.role == "gestionnaire" and u.habilite_par == admin.id
+    assert await Courriel.count().where(Courriel.destinataire == FORM["courriel"]) == 1
+    assert await Journal.count().where((Journal.type == "gestionnaire_cree") & (Journal.cible == u.id)) == 1
+    # The same courriel cannot be used again by an active gestionnaire of the organisation.
+    r = await poster(client, "/habilitations/ajouter", "/habilitations/ajouter", FORM)
+    assert r.status_code == 422 and "déjà utilisée par un gestionnaire actif" in t(r)
+
+
+@pytest.mark.parametrize(
+    ("modif", "message"),
+    [
+        ({"prenom": ""}, "Saisissez le champ « Prénom »."),
+        ({"courriel": "x@", "confirmation_courriel": "x@"}, "n'est pas une adresse de courriel valide"),
+        ({"confirmation_courriel": "autre@example.fr"}, "La confirmation ne correspond pas au courriel."),
+        ({"telephone_fixe": ""}, "Au moins un numéro de téléphone doit être indiqué."),
+        ({"telephone_fixe": "123"}, "n'est pas un numéro de téléphone français valide"),
+        ({"nom": "x" * 10_000}, "100 caractères au maximum"),
+        ({"niveau": "tout"}, "Choisissez un des niveaux d'habilitation proposés."),
+        ({"unite": "999999"}, "Choisissez une des unités proposées."),
+        ({"civilite": ""}, "Sélectionnez le champ « Civilité »."),
+    ],
+)
+async def test_saisies_refusees(client, admin, modif, message):
+    await connecte(client, admin)
+    r = await poster(client, "/habilitations/ajouter", "/habilitations/ajouter", {**FORM, **modif})
+    assert r.status_code == 422 and message in t(r)
+    assert await Utilisateur.count() == 1
+
+
+async def test_verification_d_un_champ_en_ligne(client, admin):
+    await connecte(client, admin)
+    r = await client.get("/habilitations/ajouter")
+    donnees = {"_csrf_token": jeton(r.text), "action": "verifier", "courriel": "pas-valide", "prenom": ""}
+    r = await client.post("/habilitations/ajouter", data=donnees, headers={"HX-Request": "true", "HX-Trigger-Name": "courriel"})
+    assert r.status_code == 200
+    assert "n'est pas une adresse de courriel valide" in t(r)
+    assert "Saisissez le champ « Prénom »" not in t(r)  # only the field just left
+    assert await Utilisateur.count() == 1
+
+
+async def test_ajouter_une_unite_sans_quitter_le_formulaire(client, admin):
+    await connecte(client, admin)
+    r = await poster(
+        client, "/habilitations/ajouter", "/habilitations/ajouter", {**FORM, "action": "ajouter_unite", "nouvelle_unite": "Service RH"}
+    )
+    assert r.status_code == 200
+    unite = await Unite.objects().first()
+    assert unite.nom == "Service RH" and unite.organisme == admin.organisme_id
+    assert f'<option value="{unite.id}" selected>Service RH</option>' in r.text
+    assert 'value="Lucie"' in r.text  # what was typed is kept
+    assert await Utilisateur.count() == 1
+
+
+async def test_un_delegue_ne_peut_pas_accorder_la_delegation(monde, settings):
+    c = await en_tant_que(settings, monde["delegue"])
+    try:
+        r = await c.get("/habilitations/ajouter")
+        assert "Administrateur délégué" not in t(r)
+        r = await poster(c, "/habilitations/ajouter", "/habilitations/ajouter", {**FORM, "delegue": "on"})
+        assert r.status_code == 403
+        r = await poster(c, f"/habilitations/{monde['gestionnaire'].id}", f"/habilitations/{monde['gestionnaire'].id}",
+                         {**FORM, "delegue": "on", "courriel": "g@example.fr", "confirmation_courriel": "g@example.fr"})  # fmt: skip
+        assert r.status_code == 403
+        assert (await Utilisateur.objects().where(Utilisateur.id == monde["gestionnaire"].id).first()).role == "gestionnaire"
+    finally:
+        await c.__aexit__(None, None, None)
+
+
+async def test_recherche_limitee_a_l_organisme(monde, settings):
+    c = await en_tant_que(settings, monde["principal"])
+    try:
+        r = await c.get("/habilitations?nom=ges")
+        assert "GESTION" in t(r) and "1 gestionnaire trouvé" in t(r)
+        r = await c.get("/habilitations?nom=ailleurs")
+        assert "AILLEURS" not in t(r) and "Aucun gestionnaire ne correspond à votre recherche." in t(r)
+        r = await c.get(
+            f"/habilitations?identifiant={monde['delegue'].identifiant[:5]}", headers={"HX-Request": "true", "HX-Target": "resultats"}
+        )
+        assert "<html" not in r.text and "DELEGUE" in t(r)
+        r = await c.get("/habilitations?prenom=gast&nom=GÉS")
+        assert "GESTION" in t(r)
+        r = await c.get("/habilitations?page=abc&unite=x")
+        assert r.status_code == 200
+    finally:
+        await c.__aexit__(None, None, None)
+
+
+async def test_seul_gestionnaire(client, admin):
+    await connecte(client, admin)
+    r = await client.get("/habilitations")
+    assert "Vous êtes administrateur principal de l'organisme EMPLOYEUR PUBLIC - " in t(r)
+    assert "Cet organisme ne dispose que d'un seul gestionnaire qui est l'administrateur principal" in t(r)
+
+
+async def test_suspension_ferme_les_sessions_et_la_connexion(monde, settings):
+    g = monde["gestionnaire"]
+    cg = await en_tant_que(settings, g)
+    cp = await en_tant_que(settings, monde["principal"])
+    try:
+        assert (await cg.get("/", follow_redirects=False)).status_code == 200
+        r = await poster(cp, f"/habilitations/{g.id}", f"/habilitations/{g.id}/suspendre", {})
+        assert r.status_code == 303
+        assert await Session.count().where(Session.utilisateur == g.id) == 0
+        assert (await cg.get("/", follow_redirects=False)).status_code == 303
+        r = await poster(cg, "/connexion", "/connexion", {"identifiant": g.identifiant, "mot_de_passe": g.mot_de_passe})
+        assert "Ce compte est suspendu" in t(r)
+        await poster(cp, f"/habilitations/{g.id}", f"/habilitations/{g.id}/reactiver", {})
+        r = await poster(cg, "/connexion", "/connexion", {"identifiant": g.identifiant, "mot_de_passe": g.mot_de_passe})
+        assert r.status_code == 303
+    finally:
+        await cg.__aexit__(None, None, None)
+        await cp.__aexit__(None, None, None)
+
+
+async def test_renouvellement(monde, settings):
+    g = monde["gestionnaire"]
+    cp = await en_tant_que(settings, monde["principal"])
+    try:
+        avant = await Courriel.count().where(Courriel.destinataire == g.courriel)
+        r = await poster(cp, f"/habilitations/{g.id}", f"/habilitations/{g.id}/renouveler", {})
+        assert r.status_code == 303
+        assert await Courriel.count().where(Courriel.destinataire == g.courriel) == avant + 1
+        u = await Utilisateur.objects().where(Utilisateur.id == g.id).first()
+        assert u.mot_de_passe_temporaire
+        assert await Journal.count().where((Journal.type == "mot_de_passe_renouvele") & (Journal.cible == g.id)) == 1
+    finally:
+        await cp.__aexit__(None, None, None)
+
+
+async def test_cinquante_creations_simultanees(client, admin, settings):
+    acteur = await Utilisateur.objects().where(Utilisateur.id == admin.id).first()
+
+    def form(i):
+        courriel = f"lucie{i}@example.fr"
+        return FormGestionnaire.lire({**FORM, "courriel": courriel, "confirmation_courriel": courriel})
+
+    crees = await asyncio.gather(*(creer(settings, acteur, form(i), delegue=False, adresse="") for i in range(50)))
+    identifiants = {u.identifiant for u in crees}
+    assert len(identifiants) == 50 and all(i.startswith("LDEL") for i in identifiants)
+    assert await Journal.count().where(Journal.type == "gestionnaire_cree") == 50
+    assert await Courriel.count().where(Courriel.destinataire.like("lucie%@example.fr")) == 50

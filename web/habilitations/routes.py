@@ -1,0 +1,239 @@
+"""Guide, "Habiliter un gestionnaire": Gérer les habilitations (administrators only)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from litestar import Request, Response, Router, get, post
+from litestar.params import FromPath
+
+from web import droits
+from web.comptes.service import renouveler_mot_de_passe
+from web.droits import Interdit
+from web.formulaires import lire_formulaire
+from web.habilitations import service
+from web.habilitations.forms import DESCRIPTIONS_NIVEAUX, LIBELLES, FormGestionnaire
+from web.journal import TYPES
+from web.rendu import cible, rediriger, rendre
+from web.tables import ACTIF, DELEGUE, SUSPENDU, Journal, Utilisateur
+
+JOURNAL_PAR_PAGE = 50
+# What the gestionnaire's page says after an action (?fait=…).
+INFOS = {
+    "enregistre": "Les modifications ont bien été enregistrées.",
+    "suspendu": "Le compte est suspendu : il ne peut plus se connecter.",
+    "reactive": "Le compte est réactivé.",
+    "renouvele": "Un nouveau mot de passe temporaire vient de lui être envoyé par courriel.",
+}
+
+
+def adresse(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+async def contexte_formulaire(moi: Utilisateur, form: FormGestionnaire, **extra) -> dict:
+    return {
+        "form": form,
+        "unites": await service.unites(moi.organisme),
+        "niveaux": droits.NIVEAUX,
+        "descriptions": DESCRIPTIONS_NIVEAUX,
+        "libelles": LIBELLES,
+        **extra,
+    }
+
+
+@get("/")
+async def recherche(request: Request) -> Response:
+    moi = request.state.utilisateur
+    c = service.Criteres.lire(request.query_params)
+    lignes, total = await service.rechercher(moi.organisme, c)
+    pages = max(1, -(-total // service.PAR_PAGE))
+    base = {k: v for k, v in (("prenom", c.prenom), ("nom", c.nom), ("identifiant", c.identifiant), ("unite", c.unite)) if v}
+    ctx = {
+        "criteres": c,
+        "lignes": lignes,
+        "total": total,
+        "pages": pages,
+        "lien_page": lambda n: "/habilitations?" + urlencode({**base, "page": n}),
+        "unites": await service.unites(moi.organisme),
+        "seul": await service.seul_gestionnaire(moi.organisme),
+        "niveaux": droits.NIVEAUX,
+    }
+    bloc = "resultats" if cible(request) == "resultats" else None
+    return rendre(request, "habilitations/recherche.html", ctx, bloc=bloc)
+
+
+@get("/ajouter")
+async def page_ajouter(request: Request) -> Response:
+    moi = request.state.utilisateur
+    ctx = await contexte_formulaire(moi, FormGestionnaire())
+    return rendre(request, "habilitations/ajouter.html", ctx, bloc="formulaire" if cible(request) == "dialogue-contenu" else None)
+
+
+@post("/ajouter")
+async def ajouter(request: Request) -> Response:
+    moi = request.state.utilisateur
+    donnees = await lire_formulaire(request)
+    form = FormGestionnaire.lire(donnees)
+    bloc = "formulaire" if cible(request) == "dialogue-contenu" else None
+    if donnees.get("action") == "ajouter_unite":
+        # "Ajouter une unité": create it, select it, keep everything typed, show no other error.
+        unite_id, erreur = await service.creer_unite(moi, donnees.get("nouvelle_unite", ""), adresse(request))
+        form.erreurs.clear()
+        if erreur:
+            form.erreurs["nouvelle_unite"] = erreur
+        else:
+            form.unite = str(unite_id)
+        ctx = await contexte_formulaire(moi, form, unite_ajoutee=not erreur)
+        return rendre(request, "habilitations/ajouter.html", ctx, bloc=bloc, status_code=422 if erreur else 200)
+    verifier_champ = donnees.get("action") == "verifier"
+    await verifier_references(moi, form)
+    if verifier_champ:
+        # Inline check as a field is left: only that field's message (and its twin's) is shown.
+        nom = request.headers.get("hx-trigger-name", "")
+        garder = {nom}
+        if nom == "courriel" and donnees.get("confirmation_courriel"):
+            garder.add("confirmation_courriel")
+        if nom.startswith("telephone"):
+            garder |= {"telephone_fixe", "telephone_portable"}
+        for k in [k for k in form.erreurs if k not in garder]:
+            form.erreurs.pop(k)
+        return rendre(request, "habilitations/ajouter.html", await contexte_formulaire(moi, form), bloc="formulaire")
+    if form.erreurs:
+        return rendre(request, "habilitations/ajouter.html", await contexte_formulaire(moi, form), bloc=bloc, status_code=422)
+    u = await service.creer(request.app.state.settings, moi, form, delegue=form.delegue, adresse=adresse(request))
+    return rediriger(request, f"/habilitations/{u.id}/cree")
+
+
+async def verifier_references(moi: Utilisateur, form: FormGestionnaire, sauf: int | None = None) -> None:
+    """Checks that need the database: the unit belongs to the organisation, the courriel is free,
+    and only the principal administrator grants "administrateur délégué"."""
+    if "unite" not in form.erreurs and not await service.unite_de(moi.organisme, form.unite_id):
+        form.erreurs["unite"] = "Choisissez une des unités proposées."
+    if "courriel" not in form.erreurs and form.courriel and await service.courriel_pris(moi.organisme, form.courriel, sauf):
+        form.erreurs["courriel"] = service.COURRIEL_PRIS
+    if form.delegue and not droits.peut_accorder_delegation(moi):
+        raise Interdit
+
+
+@get("/{id_:int}/cree")
+async def cree(request: Request, id_: FromPath[int]) -> Response:
+    moi = request.state.utilisateur
+    u = await gestionnaire_gere(request, id_)
+    if not droits.peut_gerer(moi, u):
+        raise Interdit
+    return rendre(request, "habilitations/cree.html", {"g": u})
+
+
+async def gestionnaire_gere(request: Request, id_: int) -> Utilisateur:
+    moi = request.state.utilisateur
+    u = await service.gestionnaire_de(moi, id_)
+    if u is None:
+        from litestar.exceptions import NotFoundException
+
+        raise NotFoundException
+    return u
+
+
+@get("/{id_:int}")
+async def fiche(request: Request, id_: FromPath[int]) -> Response:
+    moi = request.state.utilisateur
+    g = await gestionnaire_gere(request, id_)
+    form = FormGestionnaire(
+        civilite=g.civilite, prenom=g.prenom, nom=g.nom, courriel=g.courriel, confirmation_courriel=g.courriel,
+        telephone_fixe=g.telephone_fixe, telephone_portable=g.telephone_portable, fonction=g.fonction,
+        unite=str(g.unite or ""), niveau=g.niveau or "", delegue=g.role == DELEGUE,
+    )  # fmt: skip
+    ctx = await contexte_formulaire(moi, form, g=g, info=INFOS.get(request.query_params.get("fait", "")))
+    return rendre(request, "habilitations/gestionnaire.html", ctx)
+
+
+@post("/{id_:int}")
+async def enregistrer(request: Request, id_: FromPath[int]) -> Response:
+    moi = request.state.utilisateur
+    g = await gestionnaire_gere(request, id_)
+    if not droits.peut_gerer(moi, g):
+        raise Interdit
+    form = FormGestionnaire.lire(await lire_formulaire(request))
+    await verifier_references(moi, form, sauf=g.id)
+    if form.erreurs:
+        ctx = await contexte_formulaire(moi, form, g=g)
+        return rendre(request, "habilitations/gestionnaire.html", ctx, status_code=422)
+    await service.modifier(moi, g, form, delegue=form.delegue, adresse=adresse(request))
+    return rediriger(request, f"/habilitations/{g.id}?fait=enregistre")
+
+
+async def action(request: Request, id_: int, permis, faire) -> Response:
+    moi = request.state.utilisateur
+    g = await gestionnaire_gere(request, id_)
+    if not permis(moi, g):
+        raise Interdit
+    fait = await faire(moi, g)
+    return rediriger(request, f"/habilitations/{g.id}?fait={fait}")
+
+
+@post("/{id_:int}/suspendre")
+async def suspendre(request: Request, id_: FromPath[int]) -> Response:
+    async def faire(moi, g):
+        if g.statut == ACTIF:
+            await service.changer_statut(moi, g, SUSPENDU, adresse=adresse(request))
+        return "suspendu"
+
+    return await action(request, id_, droits.peut_gerer, faire)
+
+
+@post("/{id_:int}/reactiver")
+async def reactiver(request: Request, id_: FromPath[int]) -> Response:
+    async def faire(moi, g):
+        if g.statut == SUSPENDU:
+            await service.changer_statut(moi, g, ACTIF, adresse=adresse(request))
+        return "reactive"
+
+    return await action(request, id_, droits.peut_gerer, faire)
+
+
+@post("/{id_:int}/renouveler")
+async def renouveler(request: Request, id_: FromPath[int]) -> Response:
+    async def faire(moi, g):
+        await renouveler_mot_de_passe(request.app.state.settings, g, acteur=moi.id, adresse=adresse(request))
+        return "renouvele"
+
+    return await action(request, id_, droits.peut_renouveler, faire)
+
+
+@get("/journal")
+async def journal(request: Request) -> Response:
+    moi = request.state.utilisateur
+    q = request.query_params
+    personne = q.get("personne", "").strip().upper()[:8]
+    type_ = q.get("type", "")
+    page = int(q["page"]) if q.get("page", "").isdigit() else 1
+    filtre = Journal.organisme == moi.organisme
+    if type_ in TYPES:
+        filtre &= Journal.type == type_
+    if personne:
+        filtre &= (Journal.acteur.identifiant == personne) | (Journal.cible.identifiant == personne)
+    total = await Journal.count().where(filtre)
+    lignes = (
+        await Journal.select(
+            Journal.cree_le, Journal.type, Journal.detail, Journal.adresse, Journal.identifiant_saisi,
+            Journal.acteur.identifiant.as_alias("acteur"), Journal.cible.identifiant.as_alias("cible"),
+        )
+        .where(filtre)
+        .order_by(Journal.id, ascending=False)
+        .limit(JOURNAL_PAR_PAGE)
+        .offset((max(1, min(page, 10_000)) - 1) * JOURNAL_PAR_PAGE)
+    )  # fmt: skip
+    base = {k: v for k, v in (("personne", personne), ("type", type_)) if v}
+    ctx = {
+        "lignes": lignes, "types": TYPES, "personne": personne, "type_": type_, "page": page, "total": total,
+        "pages": max(1, -(-total // JOURNAL_PAR_PAGE)), "lien_page": lambda n: "/habilitations/journal?" + urlencode({**base, "page": n}),
+    }  # fmt: skip
+    return rendre(request, "habilitations/journal.html", ctx)
+
+
+router = Router(
+    path="/habilitations",
+    guards=[droits.exiger_administrateur],
+    route_handlers=[recherche, page_ajouter, ajouter, cree, fiche, enregistrer, suspendre, reactiver, renouveler, journal],
+)

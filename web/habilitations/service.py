@@ -1,0 +1,179 @@
+"""Gérer les habilitations: search, create, change, suspend (rules in web.droits)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from web import courriels, sessions
+from web.comptes.service import ouvrir_compte
+from web.db import ecriture, est_doublon
+from web.habilitations.forms import FormGestionnaire
+from web.journal import journaliser
+from web.recherche import cle, motif_prefixe
+from web.settings import Settings
+from web.tables import ACTIF, DELEGUE, GESTIONNAIRE, SUSPENDU, Organisme, Unite, Utilisateur
+from web.temps import maintenant
+
+PAR_PAGE = 20
+
+
+@dataclass(frozen=True)
+class Criteres:
+    prenom: str = ""
+    nom: str = ""
+    identifiant: str = ""
+    unite: str = ""
+    page: int = 1
+
+    @classmethod
+    def lire(cls, q) -> Criteres:
+        page = q.get("page", "1")
+        return cls(
+            prenom=q.get("prenom", "").strip()[:100],
+            nom=q.get("nom", "").strip()[:100],
+            identifiant=q.get("identifiant", "").strip()[:8],
+            unite=q.get("unite", "").strip()[:12],
+            page=max(1, min(int(page), 10_000)) if page.isdigit() else 1,
+        )
+
+
+async def rechercher(organisme_id: int, c: Criteres) -> tuple[list[dict], int]:
+    """Always within one organisation; names by prefix on their search keys (indexed)."""
+    filtre = Utilisateur.organisme == organisme_id
+    if c.nom:
+        filtre &= Utilisateur.nom_cle.like(motif_prefixe(c.nom))
+    if c.prenom:
+        filtre &= Utilisateur.prenom_cle.like(motif_prefixe(c.prenom))
+    if c.identifiant:
+        filtre &= Utilisateur.identifiant.like(motif_prefixe(c.identifiant))
+    if c.unite.isdigit():
+        filtre &= Utilisateur.unite == int(c.unite)
+    total = await Utilisateur.count().where(filtre)
+    lignes = (
+        await Utilisateur.select(
+            Utilisateur.id, Utilisateur.civilite, Utilisateur.prenom, Utilisateur.nom, Utilisateur.identifiant,
+            Utilisateur.unite.nom.as_alias("unite_nom"), Utilisateur.niveau, Utilisateur.role, Utilisateur.statut,
+        )
+        .where(filtre)
+        .order_by(Utilisateur.nom_cle)
+        .order_by(Utilisateur.prenom_cle)
+        .order_by(Utilisateur.id)
+        .limit(PAR_PAGE)
+        .offset((c.page - 1) * PAR_PAGE)
+    )  # fmt: skip
+    return lignes, total
+
+
+async def unites(organisme_id: int) -> list[dict]:
+    return await Unite.select(Unite.id, Unite.nom).where(Unite.organisme == organisme_id).order_by(Unite.nom)
+
+
+async def unite_de(organisme_id: int, unite_id: int | None) -> bool:
+    return unite_id is None or await Unite.exists().where((Unite.id == unite_id) & (Unite.organisme == organisme_id))
+
+
+async def creer_unite(acteur: Utilisateur, nom: str, adresse: str) -> tuple[int | None, str | None]:
+    nom = " ".join(nom.split())
+    if not nom:
+        return None, "Saisissez le nom de la nouvelle unité."
+    if len(nom) > 100:
+        return None, "Le nom de l'unité doit compter 100 caractères au maximum."
+    async with ecriture():
+        existante = await Unite.select(Unite.id).where((Unite.organisme == acteur.organisme) & (Unite.nom == nom)).first()
+        if existante:
+            return existante["id"], None
+        u = Unite(organisme=acteur.organisme, nom=nom)
+        await u.save()
+        await journaliser("unite_creee", acteur=acteur.id, organisme=acteur.organisme, adresse=adresse, detail=nom)
+    return u.id, None
+
+
+async def courriel_pris(organisme_id: int, courriel: str, sauf: int | None = None) -> bool:
+    """A courriel is used once among the organisation's active gestionnaires."""
+    filtre = (Utilisateur.organisme == organisme_id) & (Utilisateur.statut == ACTIF) & (Utilisateur.courriel == courriel.lower())
+    if sauf is not None:
+        filtre &= Utilisateur.id != sauf
+    return await Utilisateur.exists().where(filtre)
+
+
+COURRIEL_PRIS = "Cette adresse de courriel est déjà utilisée par un gestionnaire actif de votre organisme."
+
+
+async def creer(settings: Settings, acteur: Utilisateur, f: FormGestionnaire, *, delegue: bool, adresse: str) -> Utilisateur:
+    """The account, its journal line and its mail: one transaction, retried if the random
+    identifiant collided with one created at the same instant (PostgreSQL)."""
+    for essai in range(5):
+        try:
+            async with ecriture():
+                u = Utilisateur(
+                    organisme=acteur.organisme,
+                    role=DELEGUE if delegue else GESTIONNAIRE,
+                    civilite=f.civilite,
+                    prenom=f.prenom,
+                    nom=f.nom.upper(),
+                    courriel=f.courriel,
+                    telephone_fixe=f.telephone_fixe,
+                    telephone_portable=f.telephone_portable,
+                    fonction=f.fonction,
+                    unite=f.unite_id,
+                    niveau=f.niveau or None,
+                    cree_par=acteur.id,
+                    habilite_par=acteur.id,
+                    habilite_le=maintenant(),
+                )
+                await ouvrir_compte(settings, u)
+                await journaliser(
+                    "gestionnaire_cree", acteur=acteur.id, cible=u.id, organisme=acteur.organisme, adresse=adresse,
+                    detail=f"{'administrateur délégué' if delegue else 'gestionnaire'}, niveau {f.niveau or 'aucun'}",
+                )  # fmt: skip
+            courriels.reveiller()
+            return u
+        except Exception as exc:
+            if not est_doublon(exc) or essai == 4:
+                raise
+    raise AssertionError("unreachable")
+
+
+async def modifier(acteur: Utilisateur, cible: Utilisateur, f: FormGestionnaire, *, delegue: bool, adresse: str) -> None:
+    valeurs = {
+        Utilisateur.civilite: f.civilite,
+        Utilisateur.prenom: f.prenom,
+        Utilisateur.nom: f.nom.upper(),
+        Utilisateur.nom_cle: cle(f.nom),
+        Utilisateur.prenom_cle: cle(f.prenom),
+        Utilisateur.courriel: f.courriel,
+        Utilisateur.telephone_fixe: f.telephone_fixe,
+        Utilisateur.telephone_portable: f.telephone_portable,
+        Utilisateur.fonction: f.fonction,
+        Utilisateur.unite: f.unite_id,
+        Utilisateur.niveau: f.niveau or None,
+        Utilisateur.role: DELEGUE if delegue else GESTIONNAIRE,
+    }
+    if (f.niveau or None) != cible.niveau or delegue != (cible.role == DELEGUE):
+        valeurs[Utilisateur.habilite_par] = acteur.id
+        valeurs[Utilisateur.habilite_le] = maintenant()
+    async with ecriture():
+        await Utilisateur.update(valeurs).where(Utilisateur.id == cible.id)
+        await journaliser("gestionnaire_modifie", acteur=acteur.id, cible=cible.id, organisme=acteur.organisme, adresse=adresse)
+
+
+async def changer_statut(acteur: Utilisateur, cible: Utilisateur, statut: str, *, adresse: str) -> None:
+    async with ecriture():
+        await Utilisateur.update({Utilisateur.statut: statut}).where(Utilisateur.id == cible.id)
+        if statut == SUSPENDU:
+            await sessions.fermer_toutes(cible.id)
+        type_ = "gestionnaire_suspendu" if statut == SUSPENDU else "gestionnaire_reactive"
+        await journaliser(type_, acteur=acteur.id, cible=cible.id, organisme=acteur.organisme, adresse=adresse)
+
+
+async def gestionnaire_de(acteur: Utilisateur, id_: int) -> Utilisateur | None:
+    """Another organisation's account is never found, whatever the id."""
+    return await Utilisateur.objects().where((Utilisateur.id == id_) & (Utilisateur.organisme == acteur.organisme)).first()
+
+
+async def seul_gestionnaire(organisme_id: int) -> bool:
+    return await Utilisateur.count().where(Utilisateur.organisme == organisme_id) == 1
+
+
+async def organisme(id_: int) -> Organisme:
+    return await Organisme.objects().where(Organisme.id == id_).first()
