@@ -135,3 +135,19 @@ def champ(page: Page, libelle: str):
 
 # Fail in seconds, not the default 30: every page here is local.
 expect.set_options(timeout=8000)
+
+
+async def premiere_connexion(page: Page, identifiant: str, temporaire: str, nouveau: str = "Kq7vTz9mWr4pX") -> None:
+    """The guide's first sign-in, through the browser: forced change, sign-in, CGU. Ends on the home page."""
+    await page.goto(f"/mot-de-passe/premiere-connexion?identifiant={identifiant}")
+    await champ(page, "Ancien mot de passe").fill(temporaire)
+    await champ(page, "Nouveau mot de passe").fill(nouveau)
+    await champ(page, "Confirmation nouveau mot de passe").fill(nouveau)
+    await page.get_by_role("button", name="Enregistrer").click()
+    await expect(page.get_by_text("Votre mot de passe a bien été mis à jour.")).to_be_visible()
+    await champ(page, "Identifiant").fill(identifiant)
+    await champ(page, "Mot de passe").fill(nouveau)
+    await page.get_by_role("button", name="Je m'identifie").click()
+    await page.get_by_label("Je déclare avoir lu, compris et accepté les nouvelles Conditions Générales d'Utilisation").check()
+    await page.get_by_role("button", name="Confirmer").click()
+    await expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
