@@ -19,7 +19,10 @@ from piccolo.engine.postgres import PostgresEngine
 from web import courriels, droits
 from web.connexion.routes import router as connexion_router
 from web.habilitations.routes import router as habilitations_router
+from web.parametres.routes import router as parametres_router
+from web.profil.routes import router as profil_router
 from web.rendu import rediriger, rendre, verification_en_ligne
+from web.renouvellement.routes import router as renouvellement_router
 from web.sessions import COOKIE, SessionMiddleware
 from web.settings import ROOT, Settings
 from web.tables import Utilisateur
@@ -137,6 +140,9 @@ def create_app(settings: Settings | None = None, *, services: bool = True) -> Li
             # One router per feature.
             connexion_router,
             habilitations_router,
+            profil_router,
+            parametres_router,
+            renouvellement_router,
             create_static_files_router(path="/static", directories=[ROOT / "static"], name="static"),
         ],
         template_config=TemplateConfig(instance=jinja),

@@ -175,5 +175,43 @@ def inscrire(siret, raison_sociale, type_, civilite, prenom, nom, courriel, tele
     click.echo(admin.identifiant)
 
 
+@main.group(help="Demandes de renouvellement (« Mot de passe oublié ») des administrateurs principaux.")
+def demandes() -> None:
+    pass
+
+
+@demandes.command("lister", help="Liste les demandes en attente des administrateurs principaux.")
+def demandes_lister() -> None:
+    from web.renouvellement.service import demandes_pour
+
+    lignes = _run(demandes_pour(None))
+    if not lignes:
+        click.echo("Aucune demande en attente.")
+    for d in lignes:
+        click.echo(
+            f"{d['id']}\t{d['cree_le']:%d/%m/%Y %H:%M}\t{d['identifiant']}\t{d['civilite']} {d['prenom']} {d['nom']}\t{d['organisme']}"
+        )
+
+
+@demandes.command("servir", help="Renouvelle le mot de passe d'une demande (envoyé par courriel) et la clôt.")
+@click.argument("demande_id", type=int)
+def demandes_servir(demande_id: int) -> None:
+    from web.renouvellement.service import NonAutorise, servir
+
+    settings = Settings.from_env()
+
+    async def faire() -> bool:
+        try:
+            fait = await servir(settings, demande_id, None, "portail")
+        except NonAutorise:
+            _echec("cette demande ne concerne pas un administrateur principal : son administrateur la traite.")
+        await _livrer(settings)
+        return fait
+
+    if not _run(faire()):
+        _echec(f"aucune demande en attente n° {demande_id}.")
+    click.echo("Mot de passe renouvelé : un mot de passe temporaire a été envoyé par courriel.")
+
+
 if __name__ == "__main__":
     main()

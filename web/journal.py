@@ -19,6 +19,10 @@ TYPES = {
     "gestionnaire_suspendu": "Gestionnaire suspendu",
     "gestionnaire_reactive": "Gestionnaire réactivé",
     "unite_creee": "Unité créée",
+    "unite_renommee": "Unité renommée",
+    "unite_supprimee": "Unité supprimée",
+    "profil_modifie": "Informations professionnelles modifiées",
+    "renouvellement_demande": "Renouvellement de mot de passe demandé",
 }
 
 

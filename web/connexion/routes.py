@@ -37,7 +37,7 @@ def message_verrou(jusqua, now) -> str:
     n = verrou.minutes_restantes(jusqua, now)
     return (
         f"Trop de tentatives pour cet identifiant : vous pourrez réessayer dans {n} minute{'s' if n > 1 else ''}. "
-        "Si vous avez oublié votre mot de passe, votre administrateur peut le renouveler."
+        "Si vous avez oublié votre mot de passe, utilisez « Mot de passe oublié » : votre administrateur pourra le renouveler."
     )
 
 
@@ -130,7 +130,7 @@ async def evaluer_mot_de_passe(request: Request) -> Response:
     """Live feedback while typing: the policy checklist and the strength label only.
     It knows nothing of the account, so it tells nothing about whether it exists."""
     form = FormNouveauMotDePasse.lire(await lire_formulaire(request), avec_identifiant=False)
-    return rendre(request, "connexion/mot_de_passe.html", {"form": form}, bloc="politique")
+    return rendre(request, "fragments/politique.html", {"form": form})
 
 
 @post("/mot-de-passe/premiere-connexion")
@@ -203,6 +203,12 @@ async def fermer_session(request: Request) -> Response:
     return reponse
 
 
+@get("/aide", name="aide")
+async def aide(request: Request) -> Response:
+    """Public: reachable from the sign-in page."""
+    return rendre(request, "aide/aide.html")
+
+
 @get("/", guards=[exiger_connexion], name="accueil")
 async def accueil(request: Request) -> Response:
     return rendre(request, "accueil.html")
@@ -220,5 +226,6 @@ router = Router(
         valider_cgu,
         se_deconnecter,
         accueil,
+        aide,
     ],
 )

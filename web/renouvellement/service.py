@@ -1,0 +1,142 @@
+""" "Mot de passe oublié": requests recorded, the people who may renew told, then served.
+
+Who may renew whom is web.droits.peut_renouveler's answer (guide: only the Caisse des Dépôts
+renews the principal's password, only the principal a délégué's)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from web import courriels, droits
+from web.comptes.service import nom_affiche, renouveler_mot_de_passe
+from web.db import ecriture
+from web.journal import journaliser
+from web.settings import Settings
+from web.tables import ACTIF, AGENT_CDC, DELEGUE, PRINCIPAL, DemandeRenouvellement, Journal, Organisme, Utilisateur
+from web.temps import maintenant
+
+EN_ATTENTE, TRAITEE = "en_attente", "traitee"
+MAX_PAR_IDENTIFIANT = 3  # per 24 hours
+MAX_PAR_ADRESSE = 10  # per hour
+
+
+async def renouveleurs(cible: Utilisateur) -> list[Utilisateur]:
+    """Everyone who may renew this person's password, as web.droits says."""
+    if cible.role == PRINCIPAL:
+        candidats = await Utilisateur.objects().where((Utilisateur.role == AGENT_CDC) & (Utilisateur.statut == ACTIF))
+    else:
+        candidats = await Utilisateur.objects().where(
+            (Utilisateur.organisme == cible.organisme) & (Utilisateur.role.is_in([PRINCIPAL, DELEGUE])) & (Utilisateur.statut == ACTIF)
+        )
+    return [c for c in candidats if droits.peut_renouveler(c, cible)]
+
+
+async def demander(settings: Settings, identifiant: str, adresse: str) -> None:
+    """Records a request when the identifiant is an active account and the limits allow it.
+    Says nothing either way: the caller answers the same sentence to everyone. Every attempt
+    is journaled, known or not, and counts toward the address's hourly limit."""
+    now = maintenant()
+    tentatives = await Journal.count().where(
+        (Journal.type == "renouvellement_demande") & (Journal.adresse == adresse[:45]) & (Journal.cree_le > now - timedelta(hours=1))
+    )
+    if tentatives >= MAX_PAR_ADRESSE:
+        return
+    cible = await Utilisateur.objects().where((Utilisateur.identifiant == identifiant) & (Utilisateur.statut == ACTIF)).first()
+    transmise = cible is not None and await _recevable(cible, now)
+    destinataires = await renouveleurs(cible) if transmise else []
+    async with ecriture():
+        await journaliser(
+            "renouvellement_demande",
+            cible=cible.id if cible else None,
+            organisme=cible.organisme if cible else None,
+            adresse=adresse,
+            identifiant_saisi=identifiant,
+            detail="transmise" if transmise else "non transmise",
+        )
+        if not transmise:
+            return
+        await DemandeRenouvellement.insert(DemandeRenouvellement(utilisateur=cible.id, cree_le=now, adresse=adresse[:45]))
+        ou = "l'espace Caisse des Dépôts" if cible.role == PRINCIPAL else "« Gérer les habilitations », « Demandes de renouvellement »"
+        for d in destinataires:
+            await courriels.mettre_en_file(
+                d.courriel,
+                "Portail gestionnaire : demande de renouvellement de mot de passe",
+                f"Bonjour {nom_affiche(d)},\n\n{nom_affiche(cible)} (identifiant {cible.identifiant}) a oublié son mot de passe "
+                f"et demande son renouvellement.\n\nVous pouvez le renouveler dans {ou} : {settings.base_url}\n\n"
+                "Ce message est envoyé automatiquement, merci de ne pas y répondre.\n",
+            )
+    courriels.reveiller()
+
+
+async def _recevable(cible: Utilisateur, now) -> bool:
+    """One pending request at a time, three a day, and none for a suspended organisation."""
+    if cible.organisme and await Organisme.exists().where((Organisme.id == cible.organisme) & (Organisme.statut != ACTIF)):
+        return False
+    siennes = DemandeRenouvellement.utilisateur == cible.id
+    if await DemandeRenouvellement.exists().where(siennes & (DemandeRenouvellement.statut == EN_ATTENTE)):
+        return False
+    recentes = await DemandeRenouvellement.count().where(siennes & (DemandeRenouvellement.cree_le > now - timedelta(hours=24)))
+    return recentes < MAX_PAR_IDENTIFIANT
+
+
+async def demandes_pour(acteur: Utilisateur | None) -> list[dict]:
+    """Pending requests this person may serve (None: the `portail` command, for principals)."""
+    rows = (
+        await DemandeRenouvellement.select(
+            DemandeRenouvellement.id,
+            DemandeRenouvellement.cree_le,
+            DemandeRenouvellement.utilisateur.id.as_alias("cible_id"),
+            DemandeRenouvellement.utilisateur.identifiant.as_alias("identifiant"),
+            DemandeRenouvellement.utilisateur.civilite.as_alias("civilite"),
+            DemandeRenouvellement.utilisateur.prenom.as_alias("prenom"),
+            DemandeRenouvellement.utilisateur.nom.as_alias("nom"),
+            DemandeRenouvellement.utilisateur.organisme.raison_sociale.as_alias("organisme"),
+        )
+        .where(DemandeRenouvellement.statut == EN_ATTENTE)
+        .where(
+            DemandeRenouvellement.utilisateur.role == PRINCIPAL
+            if acteur is None or acteur.role == AGENT_CDC
+            else DemandeRenouvellement.utilisateur.organisme == acteur.organisme
+        )
+        .order_by(DemandeRenouvellement.id)
+    )
+    if acteur is None:
+        return rows
+    cibles = {u.id: u for u in await Utilisateur.objects().where(Utilisateur.id.is_in([r["cible_id"] for r in rows] or [0]))}
+    return [r for r in rows if droits.peut_renouveler(acteur, cibles[r["cible_id"]])]
+
+
+class NonAutorise(Exception):
+    pass
+
+
+async def servir(settings: Settings, demande_id: int, acteur: Utilisateur | None, adresse: str = "") -> bool:
+    """Renews the password and closes the request, together. False if it is gone or served."""
+    d = (
+        await DemandeRenouvellement.objects()
+        .where((DemandeRenouvellement.id == demande_id) & (DemandeRenouvellement.statut == EN_ATTENTE))
+        .first()
+    )
+    if d is None:
+        return False
+    cible = await Utilisateur.objects().where(Utilisateur.id == d.utilisateur).first()
+    if acteur is not None and not droits.peut_renouveler(acteur, cible):
+        raise NonAutorise
+    if acteur is None and cible.role != PRINCIPAL:
+        raise NonAutorise
+    async with ecriture():
+        pris = (
+            await DemandeRenouvellement.update(
+                {
+                    DemandeRenouvellement.statut: TRAITEE,
+                    DemandeRenouvellement.traitee_par: acteur.id if acteur else None,
+                    DemandeRenouvellement.traitee_le: maintenant(),
+                }
+            )
+            .where((DemandeRenouvellement.id == d.id) & (DemandeRenouvellement.statut == EN_ATTENTE))
+            .returning(DemandeRenouvellement.id)
+        )
+        if not pris:
+            return False
+        await renouveler_mot_de_passe(settings, cible, acteur=acteur.id if acteur else None, adresse=adresse)
+    return True
