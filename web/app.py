@@ -17,6 +17,7 @@ from litestar.template.config import TemplateConfig
 from piccolo.engine.postgres import PostgresEngine
 
 from web import courriels, droits
+from web.cdc.routes import router as cdc_router
 from web.connexion.routes import router as connexion_router
 from web.habilitations.routes import router as habilitations_router
 from web.parametres.routes import router as parametres_router
@@ -143,6 +144,7 @@ def create_app(settings: Settings | None = None, *, services: bool = True) -> Li
             profil_router,
             parametres_router,
             renouvellement_router,
+            cdc_router,
             create_static_files_router(path="/static", directories=[ROOT / "static"], name="static"),
         ],
         template_config=TemplateConfig(instance=jinja),

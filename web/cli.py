@@ -175,6 +175,47 @@ def inscrire(siret, raison_sociale, type_, civilite, prenom, nom, courriel, tele
     click.echo(admin.identifiant)
 
 
+@main.group(help="Caisse des Dépôts.")
+def cdc() -> None:
+    pass
+
+
+@cdc.command("creer-agent", help="Crée un compte d'agent de la Caisse des Dépôts ; affiche l'identifiant en dernière ligne.")
+@click.option("--civilite", default="Mme", show_default=True, help="Mme ou M.")
+@click.option("--prenom", required=True, help="Prénom de l'agent.")
+@click.option("--nom", required=True, help="Nom de l'agent.")
+@click.option("--courriel", required=True, help="Courriel : le mot de passe temporaire y est envoyé.")
+def creer_agent(civilite: str, prenom: str, nom: str, courriel: str) -> None:
+    from web import formulaires
+    from web.comptes.service import CIVILITES, ouvrir_compte
+    from web.db import ecriture
+    from web.journal import journaliser
+    from web.tables import AGENT_CDC, Utilisateur
+
+    settings = Settings.from_env()
+    donnees = {"civilite": civilite, "prenom": prenom, "nom": nom, "courriel": courriel}
+    e = formulaires.Erreurs()
+    civilite = formulaires.choix(donnees, "civilite", "Civilité", CIVILITES, e)
+    prenom = formulaires.texte(donnees, "prenom", "Prénom", e)
+    nom = formulaires.texte(donnees, "nom", "Nom", e)
+    courriel = formulaires.courriel(donnees, "courriel", "Courriel", e)
+    if e:
+        _echec(" ".join(e.values()))
+
+    async def faire() -> str:
+        async with ecriture():
+            u = Utilisateur(organisme=None, role=AGENT_CDC, civilite=civilite, prenom=prenom, nom=nom.upper(), courriel=courriel)
+            await ouvrir_compte(settings, u)
+            await journaliser("agent_cree", cible=u.id, adresse="portail", detail=f"{prenom} {nom.upper()}")
+        await _livrer(settings)
+        return u.identifiant
+
+    identifiant = _run(faire())
+    click.echo(f"Agent de la Caisse des Dépôts créé : {civilite} {prenom} {nom.upper()}")
+    click.echo(f"Mot de passe temporaire envoyé par courriel à {courriel}")
+    click.echo(identifiant)
+
+
 @main.group(help="Demandes de renouvellement (« Mot de passe oublié ») des administrateurs principaux.")
 def demandes() -> None:
     pass

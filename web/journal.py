@@ -23,6 +23,10 @@ TYPES = {
     "unite_supprimee": "Unité supprimée",
     "profil_modifie": "Informations professionnelles modifiées",
     "renouvellement_demande": "Renouvellement de mot de passe demandé",
+    "agent_cree": "Agent de la Caisse des Dépôts créé",
+    "role_principal_transfere": "Rôle d'administrateur principal transféré",
+    "organisme_suspendu": "Organisme suspendu",
+    "organisme_reactive": "Organisme réactivé",
 }
 
 

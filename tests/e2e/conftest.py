@@ -148,6 +148,8 @@ async def premiere_connexion(page: Page, identifiant: str, temporaire: str, nouv
     await champ(page, "Identifiant").fill(identifiant)
     await champ(page, "Mot de passe").fill(nouveau)
     await page.get_by_role("button", name="Je m'identifie").click()
-    await page.get_by_label("Je déclare avoir lu, compris et accepté les nouvelles Conditions Générales d'Utilisation").check()
-    await page.get_by_role("button", name="Confirmer").click()
+    await page.wait_for_url(re.compile(r"/(cgu|cdc)?$"))
+    if page.url.endswith("/cgu"):  # not when they were accepted before a renewal
+        await page.get_by_label("Je déclare avoir lu, compris et accepté les nouvelles Conditions Générales d'Utilisation").check()
+        await page.get_by_role("button", name="Confirmer").click()
     await expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()

@@ -87,10 +87,18 @@ async def premiere_connexion(client, compte: Compte, nouveau: str = NOUVEAU) -> 
 
 
 async def connecte(client, compte: Compte) -> None:
-    """Signed in with the CGU accepted."""
-    await premiere_connexion(client, compte)
-    r = await poster(client, "/cgu", "/cgu", {"accepte": "on", "action": "confirmer"})
-    assert r.status_code == 303
+    """Signed in with the CGU accepted (the first time through the forced change)."""
+    from web.tables import Utilisateur
+
+    u = await Utilisateur.objects().where(Utilisateur.id == compte.id).first()
+    if u.mot_de_passe_temporaire:
+        await premiere_connexion(client, compte)
+    else:
+        r = await poster(client, "/connexion", "/connexion", {"identifiant": compte.identifiant, "mot_de_passe": compte.mot_de_passe})
+        assert r.status_code == 303, r.text
+    if u.cgu_version is None:
+        r = await poster(client, "/cgu", "/cgu", {"accepte": "on", "action": "confirmer"})
+        assert r.status_code == 303
 
 
 async def creer_gestionnaire(settings, organisme_id: int, *, role="gestionnaire", niveau=None, prenom="Lucie", nom="Delahaie") -> Compte:

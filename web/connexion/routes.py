@@ -11,7 +11,7 @@ from web.comptes.mot_de_passe import changer, deja_utilise
 from web.connexion import verrou
 from web.connexion.forms import FormConnexion, FormNouveauMotDePasse
 from web.db import ecriture
-from web.droits import cgu_a_jour, exiger_connexion, exiger_session
+from web.droits import cgu_a_jour, est_agent_cdc, exiger_connexion, exiger_session
 from web.formulaires import lire_formulaire
 from web.journal import journaliser
 from web.rendu import rediriger, rendre
@@ -211,6 +211,8 @@ async def aide(request: Request) -> Response:
 
 @get("/", guards=[exiger_connexion], name="accueil")
 async def accueil(request: Request) -> Response:
+    if est_agent_cdc(request.state.utilisateur):
+        return rediriger(request, "/cdc")  # the Caisse des Dépôts' agents have their own space
     return rendre(request, "accueil.html")
 
 
