@@ -49,6 +49,18 @@
       fermer.closest("dialog").close();
     }
   });
+  // Enter in a text field submits with the form's main button (data-defaut), not with the
+  // first submit button in the page order (e.g. "Ajouter une unité"); a field may name its
+  // own button (data-entree="<id>").
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "Enter" || e.target.tagName !== "INPUT" || !e.target.form) return;
+    if (/^(checkbox|radio|submit|button|reset)$/.test(e.target.type)) return;
+    var bouton = e.target.dataset.entree ? document.getElementById(e.target.dataset.entree)
+      : e.target.form.querySelector("[data-defaut]");
+    if (!bouton) return;
+    e.preventDefault();
+    bouton.click();
+  });
   document.addEventListener("close", function (e) {
     if (e.target.tagName === "DIALOG" && ouvreur) {
       ouvreur.focus();
@@ -59,6 +71,19 @@
   document.addEventListener("DOMContentLoaded", function () {
     initAfficher(document);
     focaliser(document);
+  });
+  // An inline check (a field posted as it is left, its wrapper swapped back) must not
+  // overwrite a field the user has since gone back to or changed: it runs again on leaving.
+  document.addEventListener("htmx:configRequest", function (e) {
+    var elt = e.detail.elt;
+    if (elt.matches && elt.matches("input[hx-select^='#champ-']")) elt.dataset.envoye = elt.value;
+  });
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var elt = e.detail.requestConfig && e.detail.requestConfig.elt;  // detail.elt is the target here
+    if (elt && elt.dataset && elt.dataset.envoye !== undefined &&
+        (elt === document.activeElement || elt.value !== elt.dataset.envoye)) {
+      e.detail.shouldSwap = false;
+    }
   });
   document.addEventListener("htmx:afterSwap", function (e) {
     initAfficher(e.detail.elt);

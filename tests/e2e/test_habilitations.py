@@ -172,3 +172,118 @@ async def _settings():
     from web.settings import Settings
 
     return Settings.from_env()
+
+
+async def test_dialogue_au_clavier_seulement(page: Page, boite):
+    deja = len(boite.messages)
+    principal = inscrire(boite, "karim.clavier@example.fr", "Karim", "Clavier")
+    await premiere_connexion(page, principal, await boite.mot_de_passe("karim.clavier@example.fr", deja))
+    await page.goto("/habilitations")
+    ajouter = page.get_by_role("link", name="Ajouter un gestionnaire")
+    await page.get_by_role("button", name="Rechercher").focus()
+    await page.keyboard.press("Tab")
+    await expect(ajouter).to_be_focused()
+
+    async def saisir(dialogue) -> None:
+        await expect(dialogue.get_by_label("Madame")).to_be_focused()
+        await page.keyboard.press("Space")
+        for texte in ("Inès", "Touche", "ines.touche@example.fr", "ines.touche@example.fr", "0123456789"):
+            await page.keyboard.press("Tab")
+            await page.keyboard.type(texte)
+
+    # Opened, filled, then closed with "Annuler": nothing is created and focus is back on the link.
+    await page.keyboard.press("Enter")
+    dialogue = page.get_by_role("dialog", name="Ajouter un gestionnaire")
+    await expect(dialogue).to_be_visible()
+    await saisir(dialogue)
+    await expect(champ(dialogue, "Téléphone fixe")).to_be_focused()
+    await expect(champ(dialogue, "Confirmation courriel")).to_have_value("ines.touche@example.fr")
+    annuler = dialogue.get_by_role("link", name="Annuler")
+    for _ in range(30):
+        if await annuler.evaluate("e => e === document.activeElement"):
+            break
+        await page.keyboard.press("Tab")
+    await expect(annuler).to_be_focused()
+    await audit(page, "dialogue rempli au clavier")
+    await page.keyboard.press("Enter")
+    await expect(dialogue).to_be_hidden()
+    await expect(ajouter).to_be_focused()
+    await expect(page).to_have_url(re.compile(r"/habilitations$"))
+
+    # Opened again and sent with Enter from a text field: the main button, not "Ajouter une unité".
+    await page.keyboard.press("Enter")
+    await expect(dialogue).to_be_visible()
+    await saisir(dialogue)
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("heading", name="Création d'un gestionnaire")).to_be_visible()
+    await expect(page.get_by_text("Le compte de Mme INÈS TOUCHE, a bien été créé.")).to_be_visible()
+    await audit(page, "création au clavier")
+
+
+async def test_fiche_suspendre_reactiver_renouveler_et_journal(page: Page, new_context, boite):
+    deja = len(boite.messages)
+    principal = inscrire(boite, "olga.fiche@example.fr", "Olga", "Fiche")
+    await premiere_connexion(page, principal, await boite.mot_de_passe("olga.fiche@example.fr", deja))
+    await page.goto("/habilitations/ajouter")  # the page of its own, as without JavaScript
+    await remplir(page.locator("main"), "Hugo", "Suspens", "hugo.suspens@example.fr")
+    await champ(page, "Confirmation courriel").fill("hugo@example.fr")
+    await page.get_by_role("button", name="Enregistrer").click()
+    await expect(page.get_by_role("alert")).to_contain_text("La confirmation ne correspond pas au courriel.")
+    await expect(page).to_have_url(re.compile(r"/habilitations/ajouter$"))
+    await audit(page, "page d'ajout, erreurs")
+    await champ(page, "Confirmation courriel").fill("hugo.suspens@example.fr")
+    await page.get_by_role("button", name="Enregistrer").click()
+    await expect(page.get_by_role("heading", name="Création d'un gestionnaire")).to_be_visible()
+    hugo = identifiant_affiche(await page.locator("main").inner_text())
+    p2 = await (await new_context()).new_page()
+    await premiere_connexion(p2, hugo, await boite.mot_de_passe("hugo.suspens@example.fr", deja))
+
+    # From the results to the gestionnaire's page; the level is changed.
+    await page.get_by_role("link", name="Retour").click()
+    await champ(page, "Identifiant").fill(hugo)
+    await page.locator("#resultats").get_by_role("link", name="SUSPENS").click()
+    await expect(page.get_by_role("heading", name="Mme Hugo SUSPENS")).to_be_visible()
+    await audit(page, "fiche d'un gestionnaire")
+    await page.get_by_label("Clôture", exact=True).check()
+    await champ(page, "Téléphone fixe").fill("12")
+    await page.get_by_role("button", name="Enregistrer").click()
+    await expect(page.get_by_role("alert")).to_contain_text("n'est pas un numéro de téléphone français valide")
+    await audit(page, "fiche, erreurs")
+    await champ(page, "Téléphone fixe").fill("01 23 45 67 89")
+    await page.get_by_role("button", name="Enregistrer").click()
+    await expect(page.get_by_role("status")).to_have_text("Les modifications ont bien été enregistrées.")
+    await expect(page.get_by_label("Clôture", exact=True)).to_be_checked()
+
+    # Suspended: the open session ends and signing in is refused; then reactivated.
+    await page.get_by_role("button", name="Suspendre le compte").click()
+    await expect(page.get_by_role("status")).to_have_text("Le compte est suspendu : il ne peut plus se connecter.")
+    await audit(page, "compte suspendu")
+    await p2.reload()
+    await expect(p2.get_by_role("button", name="Je m'identifie")).to_be_visible()
+    await page.get_by_role("button", name="Réactiver le compte").click()
+    await expect(page.get_by_role("status")).to_have_text("Le compte est réactivé.")
+
+    # "Renouveler le mot de passe": a new temporary password arrives by mail and works.
+    avant = len(boite.messages)
+    await page.get_by_role("button", name="Renouveler le mot de passe").click()
+    await expect(page.get_by_role("status")).to_have_text("Un nouveau mot de passe temporaire vient de lui être envoyé par courriel.")
+    await premiere_connexion(p2, hugo, await boite.mot_de_passe("hugo.suspens@example.fr", avant), nouveau="Zt8pLm3qWx7vR")
+
+    # The organisation's journal, newest first, filtered by person and kind of event.
+    await page.goto("/habilitations")
+    await page.get_by_role("link", name="Journal de l'organisme").click()
+    await expect(page.get_by_role("heading", name="Journal de l'organisme")).to_be_visible()
+    await audit(page, "journal")
+    await champ(page, "Identifiant de la personne").fill(hugo)
+    await champ(page, "Type d'événement").select_option(label="Gestionnaire suspendu")
+    await page.get_by_role("button", name="Filtrer").click()
+    lignes = page.get_by_role("table").get_by_role("row")
+    await expect(lignes).to_have_count(2)  # header + the suspension
+    await expect(lignes.nth(1)).to_contain_text("Gestionnaire suspendu")
+    await champ(page, "Type d'événement").select_option(label="Tous")
+    await page.get_by_role("button", name="Filtrer").click()
+    await expect(lignes.nth(1)).to_contain_text(re.compile("Conditions générales|Connexion|Mot de passe"))
+    await champ(page, "Identifiant de la personne").fill("ZZZZZZZZ")
+    await page.get_by_role("button", name="Filtrer").click()
+    await expect(page.get_by_text("Aucun événement ne correspond.")).to_be_visible()
+    await audit(page, "journal sans résultat")

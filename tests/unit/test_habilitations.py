@@ -32,6 +32,8 @@ async def monde(client, settings):
     g = await creer_gestionnaire(settings, p.organisme_id, prenom="Gaston", nom="Gestion")
     d2 = await creer_gestionnaire(settings, p.organisme_id, role="administrateur_delegue", prenom="Diane", nom="Autre")
     x = await creer_organisme(settings, prenom="Xavier", nom="Ailleurs")
+    # Gaston was created by the principal: only the principal sees his "Création d'un gestionnaire" screen.
+    await Utilisateur.update({Utilisateur.cree_par: p.id}).where(Utilisateur.id == g.id)
     return {"principal": p, "delegue": d, "gestionnaire": g, "delegue2": d2, "autre": x}
 
 
@@ -55,11 +57,17 @@ ROUTES = [
     ("POST", "/habilitations/{g}/reactiver", "g"),
     ("POST", "/habilitations/{g}/renouveler", "g"),
     ("GET", "/habilitations/{g}/cree", "g"),
+    ("GET", "/habilitations/{d2}", "d2"),
     ("POST", "/habilitations/{d2}", "d2"),
     ("POST", "/habilitations/{d2}/suspendre", "d2"),
+    ("POST", "/habilitations/{d2}/reactiver", "d2"),
     ("POST", "/habilitations/{d2}/renouveler", "d2"),
+    ("GET", "/habilitations/{p}", "p"),
     ("POST", "/habilitations/{p}", "p"),
+    ("POST", "/habilitations/{p}/suspendre", "p"),
     ("POST", "/habilitations/{p}/renouveler", "p"),
+    ("GET", "/habilitations/999999", None),
+    ("POST", "/habilitations/999999/suspendre", None),
 ]
 ATTENDU = {
     #                 principal, délégué, gestionnaire, autre organisme, anonyme
@@ -72,12 +80,18 @@ ATTENDU = {
     "POST /habilitations/{g}/suspendre": (303, 303, 403, 404, 303),
     "POST /habilitations/{g}/reactiver": (303, 303, 403, 404, 303),
     "POST /habilitations/{g}/renouveler": (303, 303, 403, 404, 303),
-    "/habilitations/{g}/cree": (200, 200, 403, 404, 303),
+    "/habilitations/{g}/cree": (200, 404, 403, 404, 303),
+    "/habilitations/{d2}": (200, 200, 403, 404, 303),  # a délégué sees another délégué, read-only
     "POST /habilitations/{d2}": (303, 403, 403, 404, 303),
     "POST /habilitations/{d2}/suspendre": (303, 403, 403, 404, 303),
+    "POST /habilitations/{d2}/reactiver": (303, 403, 403, 404, 303),
     "POST /habilitations/{d2}/renouveler": (303, 403, 403, 404, 303),
+    "/habilitations/{p}": (200, 200, 403, 404, 303),
     "POST /habilitations/{p}": (403, 403, 403, 404, 303),
+    "POST /habilitations/{p}/suspendre": (403, 403, 403, 404, 303),
     "POST /habilitations/{p}/renouveler": (403, 403, 403, 404, 303),
+    "/habilitations/999999": (404, 404, 403, 404, 303),
+    "POST /habilitations/999999/suspendre": (404, 404, 403, 404, 303),
 }
 ACTEURS = ["principal", "delegue", "gestionnaire", "autre", None]
 
@@ -104,6 +118,9 @@ async def test_table_des_droits(monde, settings):
                     assert r.headers["location"] == "/connexion"
         finally:
             await c.__aexit__(None, None, None)
+    # Nobody touched the principal administrator's account.
+    p = await Utilisateur.objects().where(Utilisateur.id == ids["p"]).first()
+    assert p.statut == "actif" and p.role == "administrateur_principal" and p.courriel == monde["principal"].courriel
 
 
 async def test_creation_comme_dans_le_guide(client, admin, settings):
@@ -115,8 +132,7 @@ async def test_creation_comme_dans_le_guide(client, admin, settings):
     assert u.identifiant.startswith("LDEL") and len(u.identifiant) == 8
     assert (
         "Le compte de Mme LUCIE DELAHAIE, a bien été créé. Son identifiant, que vous devrez lui communiquer, "
-        f"est le suivant : {u.identifiant}"
-        in t(r)
+        f"est le suivant : {u.identifiant}" in t(r)
     )
     assert "Un courriel vient de lui être envoyé avec son mot de passe." in t(r)
     assert u.niveau == "creation" and u.role == "gestionnaire" and u.habilite_par == admin.id
@@ -260,3 +276,103 @@ async def test_cinquante_creations_simultanees(client, admin, settings):
     assert len(identifiants) == 50 and all(i.startswith("LDEL") for i in identifiants)
     assert await Journal.count().where(Journal.type == "gestionnaire_cree") == 50
     assert await Courriel.count().where(Courriel.destinataire.like("lucie%@example.fr")) == 50
+
+
+async def test_creation_qui_echoue_ne_laisse_rien(client, admin, monkeypatch):
+    from web.habilitations import service
+
+    async def panne(*a, **k):
+        raise RuntimeError("journal indisponible")
+
+    await connecte(client, admin)
+    monkeypatch.setattr(service, "journaliser", panne)
+    r = await poster(client, "/habilitations/ajouter", "/habilitations/ajouter", FORM)
+    assert r.status_code == 422
+    assert "Le compte n'a pas pu être créé, rien n'a été enregistré." in t(r)
+    assert 'value="Lucie"' in r.text  # what was typed is kept
+    assert await Utilisateur.count() == 1
+    assert await Courriel.count().where(Courriel.destinataire == FORM["courriel"]) == 0
+
+
+async def test_courriel_pris_entre_la_verification_et_l_ecriture(client, admin, settings):
+    from web.habilitations.service import CourrielPris
+
+    acteur = await Utilisateur.objects().where(Utilisateur.id == admin.id).first()
+    await creer(settings, acteur, FormGestionnaire.lire(FORM), delegue=False, adresse="")
+    with pytest.raises(CourrielPris):
+        await creer(settings, acteur, FormGestionnaire.lire(FORM), delegue=False, adresse="")
+    assert await Utilisateur.count().where(Utilisateur.courriel == FORM["courriel"]) == 1
+
+
+async def test_reactivation_refusee_si_le_courriel_est_repris(client, admin, settings):
+    await connecte(client, admin)
+    r = await poster(client, "/habilitations/ajouter", "/habilitations/ajouter", FORM)
+    premier = await Utilisateur.objects().where(Utilisateur.courriel == FORM["courriel"]).first()
+    await poster(client, f"/habilitations/{premier.id}", f"/habilitations/{premier.id}/suspendre", {})
+    # Once suspended, the courriel may be given to someone else...
+    r = await poster(client, "/habilitations/ajouter", "/habilitations/ajouter", {**FORM, "prenom": "Luce"})
+    assert r.status_code == 303
+    # ...and the first account can no longer be reactivated with it.
+    r = await poster(client, f"/habilitations/{premier.id}", f"/habilitations/{premier.id}/reactiver", {})
+    r = await client.get(r.headers["location"])
+    assert "Le compte ne peut pas être réactivé" in t(r)
+    assert (await Utilisateur.objects().where(Utilisateur.id == premier.id).first()).statut == "suspendu"
+
+
+async def test_modification_habilitation_et_journal(monde, settings):
+    g, p = monde["gestionnaire"], monde["principal"]
+    c = await en_tant_que(settings, p)
+    try:
+        avant = await Utilisateur.objects().where(Utilisateur.id == g.id).first()
+        donnees = {**FORM, "prenom": "Gaëtan", "nom": "Gestion", "courriel": g.courriel, "confirmation_courriel": g.courriel,
+                   "niveau": "validation", "delegue": "on"}  # fmt: skip
+        r = await poster(c, f"/habilitations/{g.id}", f"/habilitations/{g.id}", donnees)
+        assert r.status_code == 303
+        r = await c.get(r.headers["location"])
+        assert "Les modifications ont bien été enregistrées." in t(r)
+        u = await Utilisateur.objects().where(Utilisateur.id == g.id).first()
+        assert u.role == "administrateur_delegue" and u.niveau == "validation"
+        assert u.habilite_par == p.id and u.habilite_le is not None and u.prenom_cle == "GAETAN"
+        assert avant.prenom_cle != u.prenom_cle
+        ligne = await Journal.objects().where((Journal.type == "gestionnaire_modifie") & (Journal.cible == g.id)).first()
+        assert "prénom" in ligne.detail and "niveau aucun → validation" in ligne.detail and "administrateur délégué" in ligne.detail
+        # The journal page, newest first, filtered by person and by kind; other organisations' lines never shown.
+        r = await c.get(f"/habilitations/journal?personne={g.identifiant.lower()}&type=gestionnaire_modifie")
+        assert r.status_code == 200 and "Gestionnaire modifié" in t(r) and g.identifiant in t(r)
+        r = await c.get(f"/habilitations/journal?personne={monde['autre'].identifiant}")
+        assert "Aucun événement ne correspond." in t(r)
+        r = await c.get("/habilitations/journal?page=zz&type=nimportequoi&personne=" + "x" * 10_000)
+        assert r.status_code == 200
+    finally:
+        await c.__aexit__(None, None, None)
+
+
+async def test_ajouter_une_unite_depuis_la_fiche(monde, settings):
+    g = monde["gestionnaire"]
+    c = await en_tant_que(settings, monde["principal"])
+    try:
+        donnees = {**FORM, "prenom": "Gaston", "courriel": g.courriel, "confirmation_courriel": g.courriel,
+                   "action": "ajouter_unite", "nouvelle_unite": "Paie"}  # fmt: skip
+        r = await poster(c, f"/habilitations/{g.id}", f"/habilitations/{g.id}", donnees)
+        assert r.status_code == 200 and "L'unité a été ajoutée et sélectionnée." in t(r)
+        unite = await Unite.objects().where(Unite.nom == "Paie").first()
+        assert f'<option value="{unite.id}" selected>Paie</option>' in r.text
+        assert f'action="/habilitations/{g.id}"' in r.text  # still the gestionnaire's page, nothing else saved
+        assert (await Utilisateur.objects().where(Utilisateur.id == g.id).first()).unite is None
+    finally:
+        await c.__aexit__(None, None, None)
+
+
+async def test_resultats_pagines(client, admin, settings):
+    acteur = await Utilisateur.objects().where(Utilisateur.id == admin.id).first()
+    for i in range(21):
+        courriel = f"page{i}@example.fr"
+        f = FormGestionnaire.lire({**FORM, "nom": f"Page{i:02d}", "courriel": courriel, "confirmation_courriel": courriel})
+        await creer(settings, acteur, f, delegue=False, adresse="")
+    await connecte(client, admin)
+    r = await client.get("/habilitations?nom=page")
+    assert "21 gestionnaires trouvés" in t(r) and "page 1 sur 2" in t(r)
+    assert "PAGE19" in t(r) and "PAGE20" not in t(r)
+    assert 'href="/habilitations?nom=page&amp;page=2"' in r.text  # the criteria stay in the link
+    r = await client.get("/habilitations?nom=page&page=2", headers={"HX-Request": "true", "HX-Target": "resultats"})
+    assert "<html" not in r.text and "PAGE20" in t(r) and "PAGE00" not in t(r) and "Page 2 sur 2" in t(r)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlencode
 
 from litestar import Request, Response, Router, get, post
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
 from web import droits
@@ -17,13 +19,20 @@ from web.journal import TYPES
 from web.rendu import cible, rediriger, rendre
 from web.tables import ACTIF, DELEGUE, SUSPENDU, Journal, Utilisateur
 
+log = logging.getLogger(__name__)
 JOURNAL_PAR_PAGE = 50
+ECHEC_CREATION = "Le compte n'a pas pu être créé, rien n'a été enregistré. Veuillez réessayer dans quelques instants."
 # What the gestionnaire's page says after an action (?fait=…).
 INFOS = {
     "enregistre": "Les modifications ont bien été enregistrées.",
     "suspendu": "Le compte est suspendu : il ne peut plus se connecter.",
     "reactive": "Le compte est réactivé.",
     "renouvele": "Un nouveau mot de passe temporaire vient de lui être envoyé par courriel.",
+}
+# What the gestionnaire's page says when an action was refused (?refus=…).
+REFUS = {
+    "courriel": "Le compte ne peut pas être réactivé : son adresse de courriel est déjà utilisée par un gestionnaire "
+    "actif de votre organisme. Modifiez-la d'abord.",
 }
 
 
@@ -77,15 +86,7 @@ async def ajouter(request: Request) -> Response:
     form = FormGestionnaire.lire(donnees)
     bloc = "formulaire" if cible(request) == "dialogue-contenu" else None
     if donnees.get("action") == "ajouter_unite":
-        # "Ajouter une unité": create it, select it, keep everything typed, show no other error.
-        unite_id, erreur = await service.creer_unite(moi, donnees.get("nouvelle_unite", ""), adresse(request))
-        form.erreurs.clear()
-        if erreur:
-            form.erreurs["nouvelle_unite"] = erreur
-        else:
-            form.unite = str(unite_id)
-        ctx = await contexte_formulaire(moi, form, unite_ajoutee=not erreur)
-        return rendre(request, "habilitations/ajouter.html", ctx, bloc=bloc, status_code=422 if erreur else 200)
+        return await ajouter_unite(request, form, donnees, "habilitations/ajouter.html", bloc=bloc)
     verifier_champ = donnees.get("action") == "verifier"
     await verifier_references(moi, form)
     if verifier_champ:
@@ -101,16 +102,38 @@ async def ajouter(request: Request) -> Response:
         return rendre(request, "habilitations/ajouter.html", await contexte_formulaire(moi, form), bloc="formulaire")
     if form.erreurs:
         return rendre(request, "habilitations/ajouter.html", await contexte_formulaire(moi, form), bloc=bloc, status_code=422)
-    u = await service.creer(request.app.state.settings, moi, form, delegue=form.delegue, adresse=adresse(request))
+    try:
+        u = await service.creer(request.app.state.settings, moi, form, delegue=form.delegue, adresse=adresse(request))
+    except service.CourrielPris:
+        form.erreurs["courriel"] = service.COURRIEL_PRIS
+    except Exception:
+        # The transaction was rolled back: no account, journal line or mail was kept.
+        log.exception("Création d'un gestionnaire impossible")
+        form.erreurs["enregistrer"] = ECHEC_CREATION
+    if form.erreurs:
+        return rendre(request, "habilitations/ajouter.html", await contexte_formulaire(moi, form), bloc=bloc, status_code=422)
     return rediriger(request, f"/habilitations/{u.id}/cree")
 
 
-async def verifier_references(moi: Utilisateur, form: FormGestionnaire, sauf: int | None = None) -> None:
+async def ajouter_unite(request: Request, form: FormGestionnaire, donnees: dict, template: str, bloc=None, **extra) -> Response:
+    """The "Ajouter une unité" button: create it, select it, keep everything typed, show no other error."""
+    moi = request.state.utilisateur
+    unite_id, erreur = await service.creer_unite(moi, donnees.get("nouvelle_unite", ""), adresse(request))
+    form.erreurs.clear()
+    if erreur:
+        form.erreurs["nouvelle_unite"] = erreur
+    else:
+        form.unite = str(unite_id)
+    ctx = await contexte_formulaire(moi, form, unite_ajoutee=not erreur, **extra)
+    return rendre(request, template, ctx, bloc=bloc, status_code=422 if erreur else 200)
+
+
+async def verifier_references(moi: Utilisateur, form: FormGestionnaire, sauf: int | None = None, actif: bool = True) -> None:
     """Checks that need the database: the unit belongs to the organisation, the courriel is free,
     and only the principal administrator grants "administrateur délégué"."""
     if "unite" not in form.erreurs and not await service.unite_de(moi.organisme, form.unite_id):
         form.erreurs["unite"] = "Choisissez une des unités proposées."
-    if "courriel" not in form.erreurs and form.courriel and await service.courriel_pris(moi.organisme, form.courriel, sauf):
+    if actif and "courriel" not in form.erreurs and form.courriel and await service.courriel_pris(moi.organisme, form.courriel, sauf):
         form.erreurs["courriel"] = service.COURRIEL_PRIS
     if form.delegue and not droits.peut_accorder_delegation(moi):
         raise Interdit
@@ -120,8 +143,9 @@ async def verifier_references(moi: Utilisateur, form: FormGestionnaire, sauf: in
 async def cree(request: Request, id_: FromPath[int]) -> Response:
     moi = request.state.utilisateur
     u = await gestionnaire_gere(request, id_)
-    if not droits.peut_gerer(moi, u):
-        raise Interdit
+    # The identifiant is handed over by its creator only: nobody else gets this screen.
+    if u.cree_par != moi.id or not droits.peut_gerer(moi, u):
+        raise NotFoundException
     return rendre(request, "habilitations/cree.html", {"g": u})
 
 
@@ -129,8 +153,6 @@ async def gestionnaire_gere(request: Request, id_: int) -> Utilisateur:
     moi = request.state.utilisateur
     u = await service.gestionnaire_de(moi, id_)
     if u is None:
-        from litestar.exceptions import NotFoundException
-
         raise NotFoundException
     return u
 
@@ -144,7 +166,8 @@ async def fiche(request: Request, id_: FromPath[int]) -> Response:
         telephone_fixe=g.telephone_fixe, telephone_portable=g.telephone_portable, fonction=g.fonction,
         unite=str(g.unite or ""), niveau=g.niveau or "", delegue=g.role == DELEGUE,
     )  # fmt: skip
-    ctx = await contexte_formulaire(moi, form, g=g, info=INFOS.get(request.query_params.get("fait", "")))
+    q = request.query_params
+    ctx = await contexte_formulaire(moi, form, g=g, info=INFOS.get(q.get("fait", "")), refus=REFUS.get(q.get("refus", "")))
     return rendre(request, "habilitations/gestionnaire.html", ctx)
 
 
@@ -154,12 +177,19 @@ async def enregistrer(request: Request, id_: FromPath[int]) -> Response:
     g = await gestionnaire_gere(request, id_)
     if not droits.peut_gerer(moi, g):
         raise Interdit
-    form = FormGestionnaire.lire(await lire_formulaire(request))
-    await verifier_references(moi, form, sauf=g.id)
+    donnees = await lire_formulaire(request)
+    form = FormGestionnaire.lire(donnees)
+    if donnees.get("action") == "ajouter_unite":
+        return await ajouter_unite(request, form, donnees, "habilitations/gestionnaire.html", g=g)
+    await verifier_references(moi, form, sauf=g.id, actif=g.statut == ACTIF)
     if form.erreurs:
         ctx = await contexte_formulaire(moi, form, g=g)
         return rendre(request, "habilitations/gestionnaire.html", ctx, status_code=422)
-    await service.modifier(moi, g, form, delegue=form.delegue, adresse=adresse(request))
+    try:
+        await service.modifier(moi, g, form, delegue=form.delegue, adresse=adresse(request))
+    except service.CourrielPris:
+        form.erreurs["courriel"] = service.COURRIEL_PRIS
+        return rendre(request, "habilitations/gestionnaire.html", await contexte_formulaire(moi, form, g=g), status_code=422)
     return rediriger(request, f"/habilitations/{g.id}?fait=enregistre")
 
 
@@ -169,7 +199,7 @@ async def action(request: Request, id_: int, permis, faire) -> Response:
     if not permis(moi, g):
         raise Interdit
     fait = await faire(moi, g)
-    return rediriger(request, f"/habilitations/{g.id}?fait={fait}")
+    return rediriger(request, f"/habilitations/{g.id}?{fait}")
 
 
 @post("/{id_:int}/suspendre")
@@ -177,7 +207,7 @@ async def suspendre(request: Request, id_: FromPath[int]) -> Response:
     async def faire(moi, g):
         if g.statut == ACTIF:
             await service.changer_statut(moi, g, SUSPENDU, adresse=adresse(request))
-        return "suspendu"
+        return "fait=suspendu"
 
     return await action(request, id_, droits.peut_gerer, faire)
 
@@ -186,8 +216,11 @@ async def suspendre(request: Request, id_: FromPath[int]) -> Response:
 async def reactiver(request: Request, id_: FromPath[int]) -> Response:
     async def faire(moi, g):
         if g.statut == SUSPENDU:
-            await service.changer_statut(moi, g, ACTIF, adresse=adresse(request))
-        return "reactive"
+            try:
+                await service.changer_statut(moi, g, ACTIF, adresse=adresse(request))
+            except service.CourrielPris:
+                return "refus=courriel"
+        return "fait=reactive"
 
     return await action(request, id_, droits.peut_gerer, faire)
 
@@ -196,7 +229,7 @@ async def reactiver(request: Request, id_: FromPath[int]) -> Response:
 async def renouveler(request: Request, id_: FromPath[int]) -> Response:
     async def faire(moi, g):
         await renouveler_mot_de_passe(request.app.state.settings, g, acteur=moi.id, adresse=adresse(request))
-        return "renouvele"
+        return "fait=renouvele"
 
     return await action(request, id_, droits.peut_renouveler, faire)
 

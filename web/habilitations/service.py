@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from piccolo.engine.sqlite import SQLiteEngine
+
 from web import courriels, sessions
 from web.comptes.service import ouvrir_compte
 from web.db import ecriture, est_doublon
@@ -99,12 +101,26 @@ async def courriel_pris(organisme_id: int, courriel: str, sauf: int | None = Non
 COURRIEL_PRIS = "Cette adresse de courriel est déjà utilisée par un gestionnaire actif de votre organisme."
 
 
+class CourrielPris(Exception):
+    """Another active gestionnaire took the courriel between the form check and the write."""
+
+
+async def verrouiller_organisme(organisme_id: int) -> None:
+    """Serialises the writes that check "courriel free among active gestionnaires" within one
+    organisation. SQLite's BEGIN IMMEDIATE already does; PostgreSQL needs a row lock."""
+    if not isinstance(Organisme._meta.db, SQLiteEngine):
+        await Organisme.raw("SELECT id FROM organisme WHERE id = {} FOR UPDATE", organisme_id)
+
+
 async def creer(settings: Settings, acteur: Utilisateur, f: FormGestionnaire, *, delegue: bool, adresse: str) -> Utilisateur:
     """The account, its journal line and its mail: one transaction, retried if the random
     identifiant collided with one created at the same instant (PostgreSQL)."""
     for essai in range(5):
         try:
             async with ecriture():
+                await verrouiller_organisme(acteur.organisme)
+                if await courriel_pris(acteur.organisme, f.courriel):
+                    raise CourrielPris
                 u = Utilisateur(
                     organisme=acteur.organisme,
                     role=DELEGUE if delegue else GESTIONNAIRE,
@@ -152,13 +168,39 @@ async def modifier(acteur: Utilisateur, cible: Utilisateur, f: FormGestionnaire,
     if (f.niveau or None) != cible.niveau or delegue != (cible.role == DELEGUE):
         valeurs[Utilisateur.habilite_par] = acteur.id
         valeurs[Utilisateur.habilite_le] = maintenant()
+    # The journal says what changed (names of fields, and the habilitation's old and new values).
+    changes = [
+        LIBELLES_CHAMPS[col._meta.name]
+        for col, v in valeurs.items()
+        if col._meta.name in LIBELLES_CHAMPS and getattr(cible, col._meta.name) != v
+    ]
+    if (f.niveau or None) != cible.niveau:
+        changes.append(f"niveau {cible.niveau or 'aucun'} → {f.niveau or 'aucun'}")
+    if delegue != (cible.role == DELEGUE):
+        changes.append("administrateur délégué" if delegue else "n'est plus administrateur délégué")
     async with ecriture():
+        await verrouiller_organisme(acteur.organisme)
+        if cible.statut == ACTIF and await courriel_pris(acteur.organisme, f.courriel, cible.id):
+            raise CourrielPris
         await Utilisateur.update(valeurs).where(Utilisateur.id == cible.id)
-        await journaliser("gestionnaire_modifie", acteur=acteur.id, cible=cible.id, organisme=acteur.organisme, adresse=adresse)
+        await journaliser(
+            "gestionnaire_modifie", acteur=acteur.id, cible=cible.id, organisme=acteur.organisme, adresse=adresse,
+            detail=", ".join(changes) or "aucun changement",
+        )  # fmt: skip
+
+
+LIBELLES_CHAMPS = {
+    "civilite": "civilité", "prenom": "prénom", "nom": "nom", "courriel": "courriel", "telephone_fixe": "téléphone fixe",
+    "telephone_portable": "téléphone portable", "fonction": "fonction", "unite": "unité",
+}  # fmt: skip
 
 
 async def changer_statut(acteur: Utilisateur, cible: Utilisateur, statut: str, *, adresse: str) -> None:
     async with ecriture():
+        await verrouiller_organisme(acteur.organisme)
+        # Reactivating must not make two active gestionnaires share a courriel.
+        if statut == ACTIF and await courriel_pris(acteur.organisme, cible.courriel, cible.id):
+            raise CourrielPris
         await Utilisateur.update({Utilisateur.statut: statut}).where(Utilisateur.id == cible.id)
         if statut == SUSPENDU:
             await sessions.fermer_toutes(cible.id)
