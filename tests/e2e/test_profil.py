@@ -123,3 +123,39 @@ async def test_mot_de_passe_oublie(page: Page, new_context, boite):
     await expect(lp.get_by_text("vous devez changer immédiatement votre mot de passe")).to_be_visible()
     await premiere_connexion(lp, lea, temporaire)
     await expect(lp.get_by_role("banner")).to_contain_text("GESTIONNAIRE")
+
+
+async def test_un_gestionnaire_met_a_jour_ses_coordonnees(page: Page, new_context, boite):
+    deja = len(boite.messages)
+    principal = inscrire(boite, "ines.chef@example.fr", "Ines", "Chef")
+    await boite.mot_de_passe("ines.chef@example.fr", deja)
+    avant = len(boite.messages)
+    jules = await gestionnaire_de(principal, "Jules", "Coord", "jules.coord@example.fr")
+    await premiere_connexion(page, jules, await boite.mot_de_passe("jules.coord@example.fr", avant))
+    menu = page.get_by_role("navigation", name="Mon menu")
+    await expect(menu.get_by_role("link", name="Paramètres")).to_have_count(0)  # not an administrator
+    await expect(menu.get_by_role("link", name="Demandes de renouvellement")).to_have_count(0)
+
+    await menu.get_by_role("link", name="Mes informations professionnelles").click()
+    await expect(page.get_by_role("link", name="Mes informations professionnelles")).to_have_attribute("aria-current", "page")
+    await champ(page, "Courriel").fill("jules.nouveau@example.fr")
+    await champ(page, "Confirmation courriel").fill("jules.autre@example.fr")
+    await page.keyboard.press("Tab")
+    await expect(page.get_by_text("La confirmation ne correspond pas au courriel.")).to_be_visible()
+    await audit(page, "erreur en ligne sur la confirmation du courriel")
+    await page.get_by_role("button", name="Enregistrer").click()  # submitted anyway: the summary, nothing saved
+    await expect(page.get_by_role("alert")).to_contain_text("La confirmation ne correspond pas au courriel.")
+    await expect(champ(page, "Courriel")).to_have_value("jules.nouveau@example.fr")
+    await audit(page, "informations refusées")
+    await champ(page, "Confirmation courriel").fill("jules.nouveau@example.fr")
+    await champ(page, "Téléphone fixe").fill("")
+    await champ(page, "Téléphone portable").fill("06 98 76 54 32")
+    avant = len(boite.messages)
+    await page.get_by_role("button", name="Enregistrer").click()
+    await expect(page.get_by_text("Vos informations ont bien été enregistrées.")).to_be_visible()
+    await expect(champ(page, "Téléphone portable")).to_have_value("06 98 76 54 32")
+    await expect(champ(page, "Téléphone fixe")).to_have_value("")
+    await expect(champ(page, "Courriel")).to_have_value("jules.nouveau@example.fr")
+    await audit(page, "informations enregistrées")
+    annonce = await boite.attendre("jules.coord@example.fr", avant)  # the old address is told
+    assert "jules.nouveau@example.fr" in annonce.get_content()

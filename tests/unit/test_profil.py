@@ -29,7 +29,8 @@ async def test_informations_modifiees_et_annoncees_a_l_ancienne_adresse(client, 
     assert u.courriel == "anne.nouvelle@example.fr" and u.telephone_fixe == ""
     annonce = await Courriel.objects().where(Courriel.destinataire == admin.courriel).order_by(Courriel.id, ascending=False).first()
     assert "anne.nouvelle@example.fr" in annonce.corps
-    assert await Journal.count().where(Journal.type == "profil_modifie") == 1
+    ligne = await Journal.objects().where(Journal.type == "profil_modifie").first()
+    assert ligne.detail == "courriel, téléphone fixe, téléphone portable" and ligne.acteur == admin.id
 
 
 async def test_personne_ne_s_attribue_de_droits(client, admin):
@@ -198,3 +199,99 @@ async def test_aide_publique(client):
     assert r.status_code == 200
     assert "Seule la Caisse des Dépôts peut renouveler le mot de passe de l'administrateur principal." in t(r)
     assert "5 lettres (composées de majuscules et de minuscules) et 3 chiffres" in t(r)
+
+
+async def test_verification_en_ligne_d_un_seul_champ(client, admin):
+    """htmx, as the user leaves a field: only that field's message comes back, nothing is saved."""
+    await connecte(client, admin)
+    page = await client.get("/profil")
+    r = await client.post(
+        "/profil",
+        data={
+            "_csrf_token": jeton(page.text),
+            **PROFIL,
+            "telephone_portable": "12",
+            "confirmation_courriel": "x@y.fr",
+            "action": "verifier",
+        },
+        headers={"HX-Request": "true", "HX-Trigger-Name": "telephone_portable", "HX-Target": "champ-telephone_portable"},
+    )
+    assert r.status_code == 200
+    assert "n'est pas un numéro de téléphone français valide" in t(r)
+    assert "La confirmation ne correspond pas" not in t(r)  # not this field's business yet
+    assert "<html" not in r.text
+    assert (await Utilisateur.objects().where(Utilisateur.id == admin.id).first()).telephone_portable != "12"
+
+
+async def test_courriel_d_un_collegue_refuse(client, admin, settings):
+    g = await creer_gestionnaire(settings, admin.organisme_id)
+    await connecte(client, admin)
+    r = await poster(client, "/profil", "/profil", {**PROFIL, "courriel": g.courriel, "confirmation_courriel": g.courriel.upper()})
+    assert r.status_code == 422 and "déjà utilisée par un gestionnaire actif" in t(r)
+    assert f'value="{g.courriel}"' in r.text  # what was typed is kept
+    assert await Journal.count().where(Journal.type == "profil_modifie") == 0
+
+
+async def test_profil_jeton_faux_et_agent_cdc(client, admin, settings):
+    await connecte(client, admin)
+    r = await client.post("/profil", data={"_csrf_token": "faux", **PROFIL})
+    assert r.status_code == 403
+    assert (await Utilisateur.objects().where(Utilisateur.id == admin.id).first()).courriel == admin.courriel
+    from tests.unit.test_renouvellement import creer_agent
+
+    agent = await creer_agent(settings)
+    from tests.conftest import mot_de_passe_envoye
+    from tests.unit.conftest import Compte
+
+    compte = Compte(agent.identifiant, await mot_de_passe_envoye(agent.courriel), agent.courriel, 0, agent.id)
+    async with AsyncTestClient(app=create_app(settings, services=False)) as c:
+        await connecte(c, compte)
+        assert (await c.get("/profil")).status_code == 403
+        assert (await c.get("/profil/mot-de-passe")).status_code == 403
+
+
+MDP = "/profil/mot-de-passe"
+
+
+@pytest.mark.parametrize(
+    ("donnees", "message"),
+    [
+        ({"ancien": "", "nouveau": "Autre9mot8De7", "confirmation": "Autre9mot8De7"}, "Saisissez votre ancien mot de passe."),
+        ({"ancien": "a" * 10_000, "nouveau": "Autre9mot8De7", "confirmation": "Autre9mot8De7"}, "Ce mot de passe est trop long."),
+        ({"ancien": NOUVEAU, "nouveau": "", "confirmation": ""}, "Saisissez votre nouveau mot de passe."),
+        ({"ancien": NOUVEAU, "nouveau": "B9" * 5_000, "confirmation": "B9" * 5_000}, "128 caractères"),
+        ({"ancien": NOUVEAU, "nouveau": "Autre9mot8De7", "confirmation": "Autre9mot8De8"}, "La confirmation ne correspond pas"),
+        ({"ancien": NOUVEAU, "nouveau": "abc", "confirmation": "abc"}, "5 lettres"),
+        ({}, "Saisissez votre ancien mot de passe."),
+    ],
+)
+async def test_mot_de_passe_saisies_refusees(client, admin, donnees, message):
+    await connecte(client, admin)
+    avant = (await Utilisateur.objects().where(Utilisateur.id == admin.id).first()).mot_de_passe
+    r = await poster(client, MDP, MDP, donnees)
+    assert r.status_code == 422 and message in t(r)
+    assert 'type="password"' in r.text and "Autre9mot8De7" not in r.text  # passwords are never sent back
+    assert (await Utilisateur.objects().where(Utilisateur.id == admin.id).first()).mot_de_passe == avant
+
+
+async def test_un_ancien_mot_de_passe_faux_compte_pour_le_verrou(client, admin):
+    await connecte(client, admin)
+    for _ in range(5):
+        r = await poster(client, MDP, MDP, {"ancien": "Faux12345abc", "nouveau": "Autre9mot8De7", "confirmation": "Autre9mot8De7"})
+    assert r.status_code == 422 and "Trop de tentatives" in t(r)
+    # Locked: even the right one is refused for now, exactly as at sign-in.
+    r = await poster(client, MDP, MDP, {"ancien": NOUVEAU, "nouveau": "Autre9mot8De7", "confirmation": "Autre9mot8De7"})
+    assert r.status_code == 422 and "Trop de tentatives" in t(r)
+    assert await Journal.count().where(Journal.type == "connexion_echec") == 5
+
+
+async def test_la_liste_des_regles_connait_mon_nom(client, admin):
+    """The live checklist (the first sign-in's endpoint) also checks the signed-in person's name."""
+    await connecte(client, admin)
+    page = await client.get(MDP)
+    donnees = {"_csrf_token": jeton(page.text), "identifiant": admin.identifiant, "nouveau": "Martin123abcX", "confirmation": ""}
+    r = await client.post("/mot-de-passe/evaluer", data=donnees, headers={"HX-Request": "true"})
+    assert "Non respecté : Ne contient ni votre identifiant, ni votre nom, ni votre prénom" in t(r)
+    # Someone else's identifiant gets nothing of this person's name.
+    r = await client.post("/mot-de-passe/evaluer", data={**donnees, "identifiant": "ZZZZ0000"}, headers={"HX-Request": "true"})
+    assert "Respecté : Ne contient ni votre identifiant, ni votre nom, ni votre prénom" in t(r)

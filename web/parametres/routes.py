@@ -16,6 +16,8 @@ from web.organismes.service import TYPES
 from web.rendu import rediriger, rendre
 from web.tables import Unite, Utilisateur
 
+DEJA = "Une unité de votre organisme porte déjà ce nom."
+
 MESSAGES = {
     "ajoutee": "L'unité a été ajoutée.",
     "renommee": "L'unité a été renommée.",
@@ -23,7 +25,8 @@ MESSAGES = {
 }
 
 
-async def page(request: Request, erreurs: dict | None = None, status_code: int = 200) -> Response:
+async def page(request: Request, erreurs: dict | None = None, status_code: int = 200, saisies: dict | None = None) -> Response:
+    """`saisies`: what the person typed, shown back after an error."""
     moi = request.state.utilisateur
     unites = await Unite.select(Unite.id, Unite.nom).where(Unite.organisme == moi.organisme).order_by(Unite.nom)
     utilisees = {r["unite"] for r in await Utilisateur.select(Utilisateur.unite).where(Utilisateur.organisme == moi.organisme).distinct()}
@@ -32,6 +35,7 @@ async def page(request: Request, erreurs: dict | None = None, status_code: int =
         "utilisees": utilisees,
         "types": TYPES,
         "erreurs": erreurs or {},
+        "saisies": saisies or {},
         "info": MESSAGES.get(request.query_params.get("fait", "")),
     }
     return rendre(request, "parametres/parametres.html", ctx, status_code=status_code)
@@ -45,10 +49,20 @@ async def parametres(request: Request) -> Response:
 @post("/unites")
 async def ajouter(request: Request) -> Response:
     nom = (await lire_formulaire(request)).get("nom", "")
+    if await nom_pris(request, nom):
+        return await page(request, {"nom": DEJA}, 422, {"nom": nom[:100]})
     _, erreur = await creer_unite(request.state.utilisateur, nom, adresse(request))
     if erreur:
-        return await page(request, {"nom": erreur}, 422)
+        return await page(request, {"nom": erreur}, 422, {"nom": nom[:100]})
     return rediriger(request, "/parametres?fait=ajoutee")
+
+
+async def nom_pris(request: Request, nom: str, sauf: int | None = None) -> bool:
+    """Two units of one organisation with the same name could not be told apart in its lists."""
+    filtre = (Unite.organisme == request.state.utilisateur.organisme) & (Unite.nom == " ".join(nom.split()))
+    if sauf is not None:
+        filtre &= Unite.id != sauf
+    return await Unite.exists().where(filtre)
 
 
 async def unite_de(request: Request, id_: int) -> Unite:
@@ -64,9 +78,11 @@ async def renommer(request: Request, id_: FromPath[int]) -> Response:
     nom = " ".join((await lire_formulaire(request)).get("nom", "").split())
     champ = f"nom-{unite.id}"
     if not nom:
-        return await page(request, {champ: "Saisissez le nouveau nom de l'unité."}, 422)
+        return await page(request, {champ: "Saisissez le nouveau nom de l'unité."}, 422, {champ: ""})
     if len(nom) > 100:
-        return await page(request, {champ: "Le nom de l'unité doit compter 100 caractères au maximum."}, 422)
+        return await page(request, {champ: "Le nom de l'unité doit compter 100 caractères au maximum."}, 422, {champ: nom[:100]})
+    if await nom_pris(request, nom, sauf=unite.id):
+        return await page(request, {champ: DEJA}, 422, {champ: nom})
     moi = request.state.utilisateur
     async with ecriture():
         await Unite.update({Unite.nom: nom}).where(Unite.id == unite.id)

@@ -89,7 +89,24 @@ async def enregistrer(request: Request) -> Response:
                 Utilisateur.telephone_portable: form.telephone_portable,
             }
         ).where(Utilisateur.id == moi.id)
-        await journaliser("profil_modifie", acteur=moi.id, cible=moi.id, organisme=moi.organisme, adresse=adresse(request))
+        # Which fields changed, not their values: the journal is read by administrators.
+        changes = [
+            libelle
+            for libelle, avant, apres in (
+                ("courriel", moi.courriel, form.courriel),
+                ("téléphone fixe", moi.telephone_fixe, form.telephone_fixe),
+                ("téléphone portable", moi.telephone_portable, form.telephone_portable),
+            )
+            if avant != apres
+        ]
+        await journaliser(
+            "profil_modifie",
+            acteur=moi.id,
+            cible=moi.id,
+            organisme=moi.organisme,
+            adresse=adresse(request),
+            detail=", ".join(changes) or "aucun changement",
+        )
         if form.courriel != ancien:
             # The old address hears of it: if someone else made the change, its owner knows.
             await courriels.mettre_en_file(

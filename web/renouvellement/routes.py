@@ -36,7 +36,7 @@ async def oubli(request: Request) -> Response:
 
 @get("/habilitations/demandes", guards=[droits.exiger_administrateur])
 async def demandes(request: Request) -> Response:
-    fait = request.query_params.get("fait") == "renouvele"
+    fait = request.query_params.get("fait")
     return rendre(
         request, "renouvellement/demandes.html", {"demandes": await service.demandes_pour(request.state.utilisateur), "fait": fait}
     )
@@ -45,10 +45,11 @@ async def demandes(request: Request) -> Response:
 @post("/habilitations/demandes/{id_:int}/renouveler", guards=[droits.exiger_administrateur])
 async def servir(request: Request, id_: FromPath[int]) -> Response:
     try:
-        await service.servir(request.app.state.settings, id_, request.state.utilisateur, adresse(request))
+        servie = await service.servir(request.app.state.settings, id_, request.state.utilisateur, adresse(request))
     except service.NonAutorise:
         raise droits.Interdit from None
-    return rediriger(request, "/habilitations/demandes?fait=renouvele")
+    # Served meanwhile by another administrator (or no such request): say so, renew nothing twice.
+    return rediriger(request, f"/habilitations/demandes?fait={'renouvele' if servie else 'deja'}")
 
 
 router = Router(path="/", route_handlers=[page_oubli, oubli, demandes, servir])

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from piccolo.engine.sqlite import SQLiteEngine
+
 from web import courriels, droits
 from web.comptes.service import nom_affiche, renouveler_mot_de_passe
 from web.db import ecriture
@@ -42,9 +44,13 @@ async def demander(settings: Settings, identifiant: str, adresse: str) -> None:
     if tentatives >= MAX_PAR_ADRESSE:
         return
     cible = await Utilisateur.objects().where((Utilisateur.identifiant == identifiant) & (Utilisateur.statut == ACTIF)).first()
-    transmise = cible is not None and await _recevable(cible, now)
-    destinataires = await renouveleurs(cible) if transmise else []
+    destinataires = await renouveleurs(cible) if cible is not None else []
     async with ecriture():
+        # The limits are read under the write lock (SQLite) or the person's row lock (PostgreSQL):
+        # two requests sent at the same instant cannot both pass "one pending at a time".
+        if cible is not None and not isinstance(Utilisateur._meta.db, SQLiteEngine):
+            await Utilisateur.select(Utilisateur.id).where(Utilisateur.id == cible.id).lock_rows()
+        transmise = cible is not None and await _recevable(cible, now)
         await journaliser(
             "renouvellement_demande",
             cible=cible.id if cible else None,
