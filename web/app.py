@@ -19,6 +19,8 @@ from piccolo.engine.postgres import PostgresEngine
 from web import courriels, droits
 from web.cdc.routes import router as cdc_router
 from web.connexion.routes import router as connexion_router
+from web.delegations.routes import router as delegations_router
+from web.dossiers.routes import router as dossiers_router
 from web.habilitations.routes import router as habilitations_router
 from web.parametres.routes import router as parametres_router
 from web.profil.routes import router as profil_router
@@ -27,6 +29,7 @@ from web.renouvellement.routes import router as renouvellement_router
 from web.sessions import COOKIE, SessionMiddleware
 from web.settings import ROOT, Settings
 from web.tables import Utilisateur
+from web.titulaires.routes import router as titulaires_router
 
 log = logging.getLogger("portail")
 
@@ -145,6 +148,9 @@ def create_app(settings: Settings | None = None, *, services: bool = True) -> Li
             parametres_router,
             renouvellement_router,
             cdc_router,
+            titulaires_router,
+            dossiers_router,
+            delegations_router,
             create_static_files_router(path="/static", directories=[ROOT / "static"], name="static"),
         ],
         template_config=TemplateConfig(instance=jinja),

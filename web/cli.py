@@ -8,6 +8,7 @@ import sys
 import click
 
 from web.settings import Settings
+from web.titulaires.cli import titulaires
 
 
 def _run(coro):
@@ -109,7 +110,12 @@ def demo() -> None:
         return admin.identifiant
 
     identifiant = _run(creer())
+    from web.titulaires.demo import OPERATEUR_SIRET, creer_demo  # issue 5: operator, titulaires, dossiers
+
+    identifiant_operateur = _run(creer_demo(settings, DEMO_SIRET))
     ou = settings.smtp_url or f"{settings.courriels_dir}/"
+    click.echo(f"Organisme de démonstration : OPÉRATEUR EMPLOI FORMATION (opérateur, SIRET {OPERATEUR_SIRET})")
+    click.echo(f"Identifiant de son administrateur principal (niveau Clôture) : {identifiant_operateur}")
     click.echo("Organisme de démonstration : EMPLOYEUR PUBLIC (employeur public)")
     click.echo(f"Son mot de passe temporaire est dans le courriel envoyé à l'administrateur principal ({ou}).")
     click.echo(f"Identifiant de l'administrateur principal : {identifiant}")
@@ -253,6 +259,8 @@ def demandes_servir(demande_id: int) -> None:
         _echec(f"aucune demande en attente n° {demande_id}.")
     click.echo("Mot de passe renouvelé : un mot de passe temporaire a été envoyé par courriel.")
 
+
+main.add_command(titulaires)
 
 if __name__ == "__main__":
     main()

@@ -116,6 +116,28 @@ def a_le_niveau(u: Utilisateur, organisme: Organisme | None, niveau: str) -> boo
     return u.niveau in RANG and RANG[u.niveau] >= RANG[niveau]
 
 
+# --- Titulaires, dossiers, délégations (issue 5) ---------------------------------------------
+
+
+def peut_dossier(u: Utilisateur, organisme: Organisme | None, action: str) -> bool:
+    """May `u` do `action` (web.dossiers.transitions.ACTIONS) at all, by their level?"""
+    from web.dossiers.transitions import ACTIONS
+
+    return action in ACTIONS and a_le_niveau(u, organisme, ACTIONS[action].niveau)
+
+
+def peut_transition(u: Utilisateur, organisme: Organisme | None, dossier, action: str) -> bool:
+    """`action` on this dossier: the level, the dossier's organisation, and its status."""
+    from web.dossiers.transitions import possible
+
+    return (
+        peut_dossier(u, organisme, action)
+        and organisme is not None
+        and _id(dossier.organisme) == organisme.id
+        and possible(dossier.statut, action)
+    )
+
+
 # --- Guards ---------------------------------------------------------------------------------
 
 

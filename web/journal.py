@@ -27,6 +27,15 @@ TYPES = {
     "role_principal_transfere": "Rôle d'administrateur principal transféré",
     "organisme_suspendu": "Organisme suspendu",
     "organisme_reactive": "Organisme réactivé",
+    # Titulaires et dossiers (issue 5)
+    "titulaire_modifie": "Coordonnées d'un titulaire modifiées",
+    "dossier_cree": "Dossier de formation créé",
+    "dossier_modifie": "Dossier de formation modifié",
+    "dossier_supprime": "Dossier de formation supprimé",
+    "dossier_valide": "Dossier de formation validé",
+    "dossier_rejete": "Dossier de formation rejeté",
+    "dossier_renvoye": "Dossier de formation renvoyé en élaboration",
+    "dossier_cloture": "Dossier de formation clôturé",
 }
 
 

@@ -124,7 +124,8 @@ async def test_premiere_connexion_de_l_administrateur_principal(page: Page, boit
 
     await page.get_by_label("Je déclare avoir lu, compris et accepté les nouvelles Conditions Générales d'Utilisation").check()
     await page.get_by_role("button", name="Confirmer").click()
-    await expect(page.get_by_role("heading", name="Bienvenue sur le Portail gestionnaire")).to_be_visible()
+    # Guide: "Suite à la connexion, vous accéderez à la page d'accueil" "Rechercher un titulaire".
+    await expect(page.get_by_role("heading", name="Rechercher un titulaire", level=1)).to_be_visible()
     bandeau = page.get_by_role("banner")
     await expect(bandeau).to_contain_text("ADMINISTRATEUR PRINCIPAL")
     await expect(bandeau).to_contain_text("EMPLOYEUR PUBLIC")

@@ -7,6 +7,7 @@ from litestar.datastructures import Cookie
 
 from web import cgu, sessions
 from web.comptes.hachage import verifier
+from web.comptes.identifiant import normaliser_identifiant
 from web.comptes.mot_de_passe import changer, deja_utilise
 from web.connexion import verrou
 from web.connexion.forms import FormConnexion, FormNouveauMotDePasse
@@ -130,6 +131,10 @@ async def evaluer_mot_de_passe(request: Request) -> Response:
     """Live feedback while typing: the policy checklist and the strength label only.
     It knows nothing of the account, so it tells nothing about whether it exists."""
     form = FormNouveauMotDePasse.lire(await lire_formulaire(request), avec_identifiant=False)
+    moi = request.state.utilisateur
+    if moi is not None and normaliser_identifiant(form.identifiant) == moi.identifiant:
+        # Signed in ("Modifier mon mot de passe"): the name rule is checked live too, from the session only.
+        form.evaluer(prenom=moi.prenom, nom=moi.nom)
     return rendre(request, "fragments/politique.html", {"form": form})
 
 
@@ -213,7 +218,9 @@ async def aide(request: Request) -> Response:
 async def accueil(request: Request) -> Response:
     if est_agent_cdc(request.state.utilisateur):
         return rediriger(request, "/cdc")  # the Caisse des Dépôts' agents have their own space
-    return rendre(request, "accueil.html")
+    from web.titulaires.routes import page_recherche  # the guide's home page: "Rechercher un titulaire"
+
+    return await page_recherche(request)
 
 
 router = Router(

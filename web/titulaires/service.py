@@ -1,0 +1,180 @@
+"""Titulaires: search within one's organisation, identity, contact details, hours account."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from piccolo.query.functions.aggregate import Sum
+
+from web import formulaires
+from web.formulaires import Erreurs
+from web.recherche import cle
+from web.tables import Dossier, Emploi, Mouvement, Organisme, Titulaire
+from web.titulaires.nir import lire_nir
+
+AUCUN = "Aucun titulaire ne correspond à votre recherche."
+PLAFOND = 150  # hours: 25 h a year up to 150 h (SPEC §2)
+CREDIT_ANNUEL = 25
+
+
+@dataclass
+class Recherche:
+    nir: str = ""
+    nom: str = ""
+    erreurs: Erreurs = field(default_factory=Erreurs)
+    soumise: bool = False
+
+    @classmethod
+    def lire(cls, params) -> Recherche:
+        r = cls(soumise="nir" in params or "nom" in params)
+        if not r.soumise:
+            return r
+        r.nir, erreur = lire_nir(params.get("nir", ""))
+        if erreur:
+            r.erreurs["nir"] = erreur
+        r.nom = formulaires.texte(dict(params), "nom", "Nom", r.erreurs)
+        return r
+
+
+async def rechercher(organisme_id: int, nir: str, nom: str) -> list[dict]:
+    """The titulaires employed by this organisation with this NIR whose birth or usage name is
+    `nom` (case and accents ignored). Nothing else is reachable: no browsing, no other employer."""
+    k = cle(nom)
+    if not k:
+        return []
+    t = Emploi.titulaire
+    return await Emploi.select(
+        t.id.as_alias("id"),
+        t.nir.as_alias("nir"),
+        t.nom_naissance.as_alias("nom_naissance"),
+        t.nom_usage.as_alias("nom_usage"),
+        t.prenom.as_alias("prenom"),
+        t.date_naissance.as_alias("date_naissance"),
+    ).where((Emploi.organisme == organisme_id) & (t.nir == nir) & ((t.nom_naissance_cle == k) | (t.nom_usage_cle == k)))
+
+
+async def titulaire_de(organisme_id: int, titulaire_id: int) -> Titulaire | None:
+    """The titulaire if this organisation employs them, else None (a 404 for the caller)."""
+    if not await Emploi.exists().where((Emploi.organisme == organisme_id) & (Emploi.titulaire == titulaire_id)):
+        return None
+    return await Titulaire.objects().where(Titulaire.id == titulaire_id).first()
+
+
+async def solde(titulaire_id: int) -> int:
+    row = await Mouvement.select(Sum(Mouvement.heures).as_alias("s")).where(Mouvement.titulaire == titulaire_id).first()
+    return int(row["s"] or 0) if row else 0
+
+
+async def mouvements(titulaire_id: int) -> list[dict]:
+    return (
+        await Mouvement.select()
+        .where(Mouvement.titulaire == titulaire_id)
+        .order_by(Mouvement.date, ascending=False)
+        .order_by(Mouvement.id, ascending=False)
+    )
+
+
+async def dossiers(organisme_id: int, titulaire_id: int) -> list[dict]:
+    """The dossiers this organisation opened for the titulaire (another employer's are theirs)."""
+    return (
+        await Dossier.select()
+        .where((Dossier.titulaire == titulaire_id) & (Dossier.organisme == organisme_id))
+        .order_by(Dossier.id, ascending=False)
+    )
+
+
+# --- Contact details (Consultation) -----------------------------------------------------------
+
+LIBELLES_COORDONNEES = {"courriel": "Courriel", "telephone": "Téléphone", "adresse": "Adresse"}
+
+
+@dataclass
+class FormCoordonnees:
+    courriel: str = ""
+    telephone: str = ""
+    adresse: str = ""
+    erreurs: Erreurs = field(default_factory=Erreurs)
+
+    @classmethod
+    def de(cls, t: Titulaire) -> FormCoordonnees:
+        return cls(courriel=t.courriel, telephone=t.telephone, adresse=t.adresse)
+
+    @classmethod
+    def lire(cls, d: dict[str, str]) -> FormCoordonnees:
+        e = Erreurs()
+        courriel = formulaires.texte(d, "courriel", "Courriel", e, requis=False, max_len=254)
+        if courriel and "courriel" not in e:
+            courriel = formulaires.courriel(d, "courriel", "Courriel", e)
+        telephone = formulaires.telephone(d, "telephone", "Téléphone", e)
+        adresse = formulaires.texte(d, "adresse", "Adresse", e, requis=False, max_len=300)
+        return cls(courriel, telephone, adresse, e)
+
+
+async def modifier_coordonnees(titulaire_id: int, form: FormCoordonnees) -> dict[str, tuple[str, str]]:
+    """Save; returns what changed (field -> (before, after)). Call inside ecriture()."""
+    t = await Titulaire.objects().where(Titulaire.id == titulaire_id).first()
+    avant = {"courriel": t.courriel, "telephone": t.telephone, "adresse": t.adresse}
+    apres = {"courriel": form.courriel, "telephone": form.telephone, "adresse": form.adresse}
+    changes = {k: (avant[k], apres[k]) for k in avant if avant[k] != apres[k]}
+    if changes:
+        await Titulaire.update(apres).where(Titulaire.id == titulaire_id)
+    return changes
+
+
+# --- Creation (import, demo) ------------------------------------------------------------------
+
+
+async def titulaire_par_nir(nir: str) -> Titulaire | None:
+    return await Titulaire.objects().where(Titulaire.nir == nir).first()
+
+
+async def creer_titulaire(
+    nir: str, nom_naissance: str, prenom: str, date_naissance: dt.date, *, nom_usage: str = "", courriel: str = "", telephone: str = ""
+) -> Titulaire:
+    t = Titulaire(
+        nir=nir,
+        nom_naissance=nom_naissance.upper(),
+        nom_usage=nom_usage.upper(),
+        prenom=prenom,
+        date_naissance=date_naissance,
+        courriel=courriel,
+        telephone=telephone,
+        nom_naissance_cle=cle(nom_naissance),
+        nom_usage_cle=cle(nom_usage),
+    )
+    await t.save()
+    return t
+
+
+async def employer(titulaire_id: int, organisme_id: int) -> bool:
+    """Link the titulaire to the organisation; False when already linked."""
+    if await Emploi.exists().where((Emploi.titulaire == titulaire_id) & (Emploi.organisme == organisme_id)):
+        return False
+    await Emploi.insert(Emploi(titulaire=titulaire_id, organisme=organisme_id))
+    return True
+
+
+def date_alimentation(annee: int) -> dt.date:
+    return dt.date(annee, 12, 31)
+
+
+async def crediter(titulaire_id: int, annee: int, heures: int) -> bool:
+    """The yearly credit (alimentation), once per titulaire and year; False when already there."""
+    jour = date_alimentation(annee)
+    if await Mouvement.exists().where(
+        (Mouvement.titulaire == titulaire_id) & (Mouvement.type == "alimentation") & (Mouvement.date == jour)
+    ):
+        return False
+    await Mouvement.insert(
+        Mouvement(titulaire=titulaire_id, date=jour, heures=heures, type="alimentation", libelle=f"Alimentation {annee}")
+    )
+    return True
+
+
+async def organisme_par_siret(siret: str) -> Organisme | None:
+    return await Organisme.objects().where(Organisme.siret == siret).first()
+
+
+def cle_nom(nom: str) -> str:
+    return cle(nom)
