@@ -114,9 +114,27 @@ def serveur(boite, base_migree) -> str:
             if proc.poll() is not None:
                 raise RuntimeError(Path(journal.name).read_text()) from None
             time.sleep(0.1)
+    _SERVEURS.append(proc)
     yield url
-    proc.terminate()
-    proc.wait(10)
+    _arreter(proc)
+
+
+_SERVEURS: list[subprocess.Popen] = []
+
+
+def _arreter(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        proc.wait(10)
+
+
+@pytest.fixture(scope="package", autouse=True)
+def serveur_arrete_apres_les_parcours():
+    """The server (session-wide, as Playwright's context fixtures are) stops with the last
+    journey: otherwise its mail sender would keep claiming the outbox of the tests that follow."""
+    yield
+    for proc in _SERVEURS:
+        _arreter(proc)
 
 
 AXE = Axe()
