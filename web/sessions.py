@@ -41,20 +41,26 @@ async def fermer_toutes(utilisateur_id: int) -> None:
     await Session.delete().where(Session.utilisateur == utilisateur_id)
 
 
+def _ligne(table, row: dict, prefixe: str):
+    return table(_exists_in_db=True, **{c._meta.name: row[f"{prefixe}.{c._meta.name}"] for c in table._meta.columns})
+
+
 async def charger(jeton: str) -> tuple[Utilisateur, Organisme | None] | None:
-    """The signed-in person of a live session, or None (expired sessions are removed)."""
-    h = _hash(jeton)
-    row = await Session.select(Session.id, Session.vu_le, Session.utilisateur).where(Session.jeton_hash == h).first()
+    """The signed-in person of a live session, or None (expired sessions are removed).
+    Every request asks this: the session, its person and their organisation in one query."""
+    u_, o_ = Session.utilisateur, Session.utilisateur.organisme
+    colonnes = (Session.id, Session.vu_le, *u_.all_columns(), *o_.all_columns())
+    row = await Session.select(*colonnes).where(Session.jeton_hash == _hash(jeton)).first()
     if row is None:
         return None
     now = maintenant()
     if now - row["vu_le"] > INACTIVITE:
         await Session.delete().where(Session.id == row["id"])
         return None
-    u = await Utilisateur.objects().where(Utilisateur.id == row["utilisateur"]).first()
-    if u is None or u.statut != ACTIF:
+    u = _ligne(Utilisateur, row, "utilisateur")
+    if u.statut != ACTIF:
         return None
-    org = await Organisme.objects().where(Organisme.id == u.organisme).first() if u.organisme else None
+    org = _ligne(Organisme, row, "utilisateur.organisme") if u.organisme else None
     if org is not None and org.statut != ACTIF:
         return None
     if now - row["vu_le"] > RAFRAICHIR:
