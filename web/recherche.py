@@ -12,6 +12,19 @@ def cle(texte: str) -> str:
     return " ".join(sans_accents.upper().split())
 
 
+def intervalle_prefixe(texte: str) -> tuple[str, str] | None:
+    """[début, fin[ holding exactly the keys that start with cle(texte), in code-point order
+    (SQLite's BINARY, and the "C" collation the search keys have on PostgreSQL): a range the
+    index answers on both engines, where LIKE 'X%' is not indexed by SQLite's default."""
+    debut = cle(texte)
+    if not debut:
+        return None
+    suivant = ord(debut[-1]) + 1
+    if 0xD800 <= suivant <= 0xDFFF:  # surrogates are no characters
+        suivant = 0xE000
+    return debut, debut[:-1] + chr(suivant)
+
+
 def motif_prefixe(texte: str) -> str:
     """A LIKE pattern for a prefix. LIKE's wildcards are dropped from the input (no name holds
     them), since SQLite and PostgreSQL do not share a default escape character."""
