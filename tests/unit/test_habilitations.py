@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
 from litestar.testing import AsyncTestClient
@@ -172,6 +173,8 @@ async def test_verification_d_un_champ_en_ligne(client, admin):
     assert r.status_code == 200
     assert "n'est pas une adresse de courriel valide" in t(r)
     assert "Saisissez le champ « Prénom »" not in t(r)  # only the field just left
+    # The answer is that field's wrapper alone, which htmx swaps: not the whole form again.
+    assert r.text.strip().startswith('<div class="champ champ--erreur" id="champ-courriel">') and "<form" not in r.text
     assert await Utilisateur.count() == 1
 
 
@@ -376,3 +379,23 @@ async def test_resultats_pagines(client, admin, settings):
     assert 'href="/habilitations?nom=page&amp;page=2"' in r.text  # the criteria stay in the link
     r = await client.get("/habilitations?nom=page&page=2", headers={"HX-Request": "true", "HX-Target": "resultats"})
     assert "<html" not in r.text and "PAGE20" in t(r) and "PAGE00" not in t(r) and "Page 2 sur 2" in t(r)
+
+
+@pytest.mark.parametrize(
+    "saisie, trouves",
+    [
+        ("le", {"LE GALL", "LE ROUX", "LEROY", "LÉ-MARTIN"}),
+        ("le  r", {"LE ROUX"}),  # spaces folded as in the stored key
+        ("Le G", {"LE GALL"}),
+        ("lé-", {"LÉ-MARTIN"}),
+        ("lez", set()),
+        ("ler", {"LEROY"}),
+    ],
+)
+async def test_recherche_par_prefixe_des_noms_composes(client, admin, settings, saisie, trouves):
+    # The prefix is asked of the index as a range ([LE G, LE H[): exactly the names that start so.
+    for nom in ("Le Gall", "Le Roux", "Leroy", "Lé-Martin", "Lf"):
+        await creer_gestionnaire(settings, admin.organisme_id, prenom="Paule", nom=nom)
+    await connecte(client, admin)
+    r = await client.get("/habilitations", params={"nom": saisie}, headers={"HX-Request": "true", "HX-Target": "resultats"})
+    assert set(re.findall(r'<a href="/habilitations/\d+">([^<]+)</a>', r.text)) == trouves

@@ -121,6 +121,13 @@ async def test_fragment_htmx(client, settings):
     r = await client.get("/", params={"nir": NIR, "nom": "durand"}, headers={"HX-Request": "true", "HX-Target": "recherche-titulaire"})
     assert r.status_code == 200 and "<html" not in r.text and "DURAND" in r.text
 
+    # Typing in a clean form swaps only the results; an error brings the form back with its messages.
+    r = await client.get("/", params={"nir": NIR, "nom": "durand"}, headers={"HX-Request": "true", "HX-Target": "resultats-titulaire"})
+    assert r.status_code == 200 and "DURAND" in r.text and "<form" not in r.text
+    r = await client.get("/", params={"nir": NIR, "nom": ""}, headers={"HX-Request": "true", "HX-Target": "resultats-titulaire"})
+    assert r.status_code == 422 and r.headers["HX-Retarget"] == "#recherche-titulaire"
+    assert 'hx-target="#recherche-titulaire"' in r.text and "Saisissez le champ « Nom »." in t(r)
+
 
 async def test_operateur_sans_niveau_ne_consulte_rien(client, settings):
     g = await gestionnaire(client, settings, "operateur", None)

@@ -64,11 +64,12 @@ async def recherche(request: Request) -> Response:
         "total": total,
         "pages": pages,
         "lien_page": lambda n: "/habilitations?" + urlencode({**base, "page": n}),
-        "unites": await service.unites(moi.organisme),
-        "seul": await service.seul_gestionnaire(moi.organisme),
         "niveaux": droits.NIVEAUX,
     }
     bloc = "resultats" if cible(request) == "resultats" else None
+    if bloc is None:  # what only the whole page shows; typing in the search asks for the results alone
+        ctx["unites"] = await service.unites(moi.organisme)
+        ctx["seul"] = await service.seul_gestionnaire(moi.organisme)
     return rendre(request, "habilitations/recherche.html", ctx, bloc=bloc)
 
 
@@ -77,6 +78,9 @@ async def page_ajouter(request: Request) -> Response:
     moi = request.state.utilisateur
     ctx = await contexte_formulaire(moi, FormGestionnaire())
     return rendre(request, "habilitations/ajouter.html", ctx, bloc="formulaire" if cible(request) == "dialogue-contenu" else None)
+
+
+CHAMPS_VERIFIES = ("prenom", "nom", "courriel", "confirmation_courriel", "telephone_fixe", "telephone_portable")
 
 
 @post("/ajouter")
@@ -99,6 +103,8 @@ async def ajouter(request: Request) -> Response:
             garder |= {"telephone_fixe", "telephone_portable"}
         for k in [k for k in form.erreurs if k not in garder]:
             form.erreurs.pop(k)
+        if nom in CHAMPS_VERIFIES:  # htmx swaps that field's wrapper alone: send nothing else
+            return rendre(request, "habilitations/champ_verifie.html", {"nom": nom, "form": form})
         return rendre(request, "habilitations/ajouter.html", await contexte_formulaire(moi, form), bloc="formulaire")
     if form.erreurs:
         return rendre(request, "habilitations/ajouter.html", await contexte_formulaire(moi, form), bloc=bloc, status_code=422)

@@ -37,8 +37,15 @@ async def page_recherche(request: Request) -> Response:
     if r.soumise and not r.erreurs:
         lignes = await service.rechercher(org.id, r.nir, r.nom)
     ctx = {"r": r, "lignes": lignes, "peut_consulter": peut, "formater": formater}
-    bloc = "recherche" if cible(request) == "recherche-titulaire" else None
-    return rendre(request, "accueil.html", ctx, bloc=bloc, status_code=422 if r.erreurs else 200)
+    # htmx: only the results once the form is clean; the form again (errors, or clearing them).
+    c, bloc, entetes = cible(request), None, {}
+    if c == "resultats-titulaire" and not r.erreurs:
+        bloc = "resultats"
+    elif c in ("recherche-titulaire", "resultats-titulaire"):
+        bloc = "recherche"
+        if c == "resultats-titulaire":
+            entetes["HX-Retarget"] = "#recherche-titulaire"
+    return rendre(request, "accueil.html", ctx, bloc=bloc, status_code=422 if r.erreurs else 200, headers=entetes)
 
 
 async def charger(request: Request, titulaire_id: FromPath[int]) -> Titulaire:

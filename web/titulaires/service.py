@@ -37,14 +37,12 @@ class Recherche:
         return r
 
 
-async def rechercher(organisme_id: int, nir: str, nom: str) -> list[dict]:
+def requete_recherche(organisme_id: int, nir: str, nom: str):
     """The titulaires employed by this organisation with this NIR whose birth or usage name is
     `nom` (case and accents ignored). Nothing else is reachable: no browsing, no other employer."""
-    k = cle(nom)
-    if not k:
-        return []
     t = Emploi.titulaire
-    return await Emploi.select(
+    k = cle(nom)
+    return Emploi.select(
         t.id.as_alias("id"),
         t.nir.as_alias("nir"),
         t.nom_naissance.as_alias("nom_naissance"),
@@ -52,6 +50,12 @@ async def rechercher(organisme_id: int, nir: str, nom: str) -> list[dict]:
         t.prenom.as_alias("prenom"),
         t.date_naissance.as_alias("date_naissance"),
     ).where((Emploi.organisme == organisme_id) & (t.nir == nir) & ((t.nom_naissance_cle == k) | (t.nom_usage_cle == k)))
+
+
+async def rechercher(organisme_id: int, nir: str, nom: str) -> list[dict]:
+    if not cle(nom):
+        return []
+    return await requete_recherche(organisme_id, nir, nom)
 
 
 async def titulaire_de(organisme_id: int, titulaire_id: int) -> Titulaire | None:
