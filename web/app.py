@@ -22,6 +22,7 @@ from web.connexion.routes import router as connexion_router
 from web.delegations.routes import router as delegations_router
 from web.dossiers.routes import router as dossiers_router
 from web.habilitations.routes import router as habilitations_router
+from web.mesure import ServerTimingMiddleware
 from web.parametres.routes import router as parametres_router
 from web.profil.routes import router as profil_router
 from web.rendu import rediriger, rendre, verification_en_ligne
@@ -161,7 +162,7 @@ def create_app(settings: Settings | None = None, *, services: bool = True) -> Li
             cookie_httponly=True,
             cookie_samesite="lax",
         ),
-        middleware=[SessionMiddleware],
+        middleware=[ServerTimingMiddleware, SessionMiddleware],
         lifespan=[cycle],
         after_request=entetes_securite(settings),
         exception_handlers=gestion_erreurs(),
