@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORTAIL := $(VENV)/bin/portail
 
-.PHONY: run test setup test-sqlite test-postgresql lint
+.PHONY: run test setup test-sqlite test-postgresql lint bench
 
 run: setup
 	$(PORTAIL) migrate
@@ -35,3 +35,12 @@ test-postgresql: setup
 
 lint: setup
 	$(VENV)/bin/ruff check web tests scripts bench
+
+# Benchmarks at national scale (bench/RESULTS.md): SQLite, then PostgreSQL with two instances.
+# ECHELLE=0.01 DUREE=2 for a quick look; every load stops by itself.
+ECHELLE ?= 1
+DUREE ?= 10
+bench: setup
+	PORTAIL_DATABASE_URL=sqlite:///$(CURDIR)/var/bench/portail.sqlite $(PY) -m bench.lancer --echelle $(ECHELLE) --duree $(DUREE)
+	scripts/avec-postgresql $(PY) -m bench.lancer --echelle $(ECHELLE) --duree $(DUREE) --deux-instances
+	$(PY) -m bench.rapport --commande "make bench ECHELLE=$(ECHELLE) DUREE=$(DUREE)"

@@ -1,0 +1,454 @@
+"""Runs every benchmark against real `portail serve` processes over loopback, for the engine of
+PORTAIL_DATABASE_URL, and writes var/bench/resultats-<engine>.json (bench/rapport.py makes the
+table). Every load is bounded in time and count and stops by itself.
+
+    python -m bench.lancer [--echelle 1] [--duree 10] [--clients 8] [--deux-instances]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+import json
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from bench import SORTIES
+from bench.client import Charge, Client, EchecRequete, centile, charger, htmx
+from web.settings import ROOT, Settings
+
+PY = sys.executable
+
+
+def port_libre() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Serveur:
+    """A server process on loopback, stopped (SIGINT, then SIGKILL) when done."""
+
+    def __init__(self, commande: list[str], env: dict[str, str], nom: str) -> None:
+        """`commande` holds "{port}" where the port goes."""
+        self.port = port_libre()
+        self.nom = nom
+        self.journal = open(SORTIES / f"{nom}.log", "w")  # noqa: SIM115 - closed in arreter()
+        self.proc = subprocess.Popen(
+            [a.replace("{port}", str(self.port)) for a in commande],
+            env=env,
+            cwd=ROOT,
+            stdout=self.journal,
+            stderr=subprocess.STDOUT,
+        )
+
+    async def pret(self, chemin: str = "/connexion", delai: float = 60) -> None:
+        fin = time.monotonic() + delai
+        while time.monotonic() < fin:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"{self.nom} s'est arrêté (voir {self.journal.name})")
+            try:
+                r = await Client(self.port).requete("GET", chemin)
+                if r.statut < 500:
+                    return
+            except (OSError, EchecRequete, asyncio.IncompleteReadError):
+                pass
+            await asyncio.sleep(0.1)
+        raise SystemExit(f"{self.nom} ne répond pas (voir {self.journal.name})")
+
+    def memoire(self) -> dict[str, float]:
+        """Resident memory now and at its peak, in MiB (Linux /proc)."""
+        etat = Path(f"/proc/{self.proc.pid}/status").read_text()
+        lire = lambda cle: int(re.search(rf"{cle}:\s+(\d+) kB", etat).group(1)) / 1024  # noqa: E731
+        return {"rss_mio": round(lire("VmRSS"), 1), "pic_mio": round(lire("VmHWM"), 1)}
+
+    def arreter(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.journal.close()
+
+
+def env_portail(**extra: str) -> dict[str, str]:
+    """Two instances must share the CSRF key; mail goes to files unless `extra` names a server."""
+    env = {k: v for k, v in os.environ.items() if k != "PORTAIL_SMTP_URL"}
+    return {**env, "PORTAIL_SECRET_KEY": "banc-d-essai-" + "x" * 40, "PORTAIL_COURRIELS_DIR": str(SORTIES / "courriels"), **extra}
+
+
+def portail(nom: str, **extra: str) -> Serveur:
+    return Serveur([PY, "-m", "web.cli", "serve", "--port", "{port}"], env_portail(**extra), nom)
+
+
+def resume(c: Charge) -> dict:
+    return {
+        "reussies": c.reussies,
+        "echecs": c.echecs,
+        "secondes": round(c.secondes, 2),
+        "par_seconde": round(c.par_seconde, 1),
+        "client_p50_ms": round(centile(c.durees_ms, 50), 2),
+        "client_p95_ms": round(centile(c.durees_ms, 95), 2),
+        "serveur_p50_ms": round(centile(c.serveur_ms, 50), 2),
+        "serveur_p95_ms": round(centile(c.serveur_ms, 95), 2),
+        "serveur_p99_ms": round(centile(c.serveur_ms, 99), 2),
+        "erreurs": c.erreurs,
+    }
+
+
+# --- 1. Sign-in against argon2id ------------------------------------------------------------------
+
+
+def debit_argon2(secondes: float) -> dict:
+    """Raw verifications per second at the portal's parameters, one thread per core (argon2-cffi
+    releases the GIL), in this process: the ceiling a sign-in can reach on these cores."""
+    from web.comptes.hachage import HASHER
+
+    h = HASHER.hash("mot de passe de mesure")
+    coeurs = os.cpu_count() or 1
+    fin = time.perf_counter() + secondes
+    compte = [0] * coeurs
+
+    def boucle(k: int) -> None:
+        while time.perf_counter() < fin:
+            HASHER.verify(h, "mot de passe de mesure")
+            compte[k] += 1
+
+    debut = time.perf_counter()
+    with ThreadPoolExecutor(coeurs) as pool:
+        list(pool.map(boucle, range(coeurs)))
+    duree = time.perf_counter() - debut
+    return {"threads": coeurs, "verifications": sum(compte), "par_seconde": round(sum(compte) / duree, 1)}
+
+
+async def banc_connexion(port: int, jeu: dict, clients: int, secondes: float) -> dict:
+    comptes = jeu["connexions"]
+
+    async def connexion(cl: Client, i: int):
+        cl.cookies.clear()
+        return await cl.se_connecter(comptes[i % len(comptes)], jeu["mot_de_passe"])
+
+    return resume(await charger([Client(port) for _ in range(clients)], connexion, secondes))
+
+
+# --- 2. Searches: server time percentiles and plans ----------------------------------------------
+
+
+async def client_connecte(port: int, identifiant: str, mot_de_passe: str) -> Client:
+    cl = Client(port)
+    await cl.se_connecter(identifiant, mot_de_passe)
+    return cl
+
+
+def frappes(rnd: random.Random, n: int) -> list[str]:
+    """What a person types in "Nom", letter by letter: MA, MAR, MART… for random names."""
+    from bench.generer import NOMS
+    from web.recherche import cle
+
+    sorties: list[str] = []
+    while len(sorties) < n:
+        nom = cle(rnd.choice(NOMS))
+        sorties += [nom[:k] for k in range(1, min(len(nom), 6) + 1)]
+    return sorties[:n]
+
+
+async def banc_recherches(port: int, jeu: dict, n: int) -> dict:
+    from urllib.parse import urlencode
+
+    rnd = random.Random(7)
+    admin = await client_connecte(port, jeu["grand_principal"], jeu["mot_de_passe"])
+    saisies = frappes(rnd, n)
+
+    async def gestionnaire(cl: Client, i: int):
+        r = await cl.requete(
+            "GET",
+            "/habilitations?" + urlencode({"prenom": "", "nom": saisies[i], "identifiant": "", "unite": ""}),
+            entetes=htmx("resultats"),
+        )
+        if r.statut != 200 or b"trouv" not in r.corps:
+            raise EchecRequete(f"recherche de gestionnaire : {r.statut}")
+        return r
+
+    titulaires = jeu["titulaires"]
+
+    async def titulaire(cl: Client, i: int):
+        t = titulaires[i % len(titulaires)]
+        nir = t["nir"]
+        saisie = " ".join((nir[0], nir[1:3], nir[3:5], nir[5:7], nir[7:10], nir[10:13], nir[13:])) if i % 2 else nir
+        r = await cl.requete("GET", "/?" + urlencode({"nir": saisie, "nom": t["nom"].lower()}), entetes=htmx("resultats-titulaire"))
+        if r.statut != 200 or b"/titulaires/" not in r.corps:
+            raise EchecRequete(f"recherche de titulaire : {r.statut}, titulaire non trouvé")
+        return r
+
+    # One request at a time: these are latencies, not throughput.
+    g = await charger([admin], gestionnaire, 3600, plafond=n)
+    t = await charger([admin], titulaire, 3600, plafond=n)
+    return {"gestionnaire": resume(g), "titulaire": resume(t), "plans": await plans(jeu)}
+
+
+async def plans(jeu: dict) -> dict:
+    """The query plans of both searches, from the engine itself."""
+    from web.habilitations.service import Criteres, requetes_recherche
+    from web.tables import Utilisateur
+    from web.titulaires.service import requete_recherche
+
+    engine = Utilisateur._meta.db
+    sqlite = engine.engine_type == "sqlite"
+    prefixe = "EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN "
+    compte, page = requetes_recherche(1, Criteres(nom="MAR"))
+    t = jeu["titulaires"][0]
+    sorties = {}
+    for nom, requete in (
+        ("gestionnaire_compte", compte),
+        ("gestionnaire_page", page),
+        ("titulaire", requete_recherche(1, t["nir"], t["nom"])),
+    ):
+        lignes = await engine._run_in_new_connection(prefixe + str(requete)) if sqlite else await Utilisateur.raw(prefixe + str(requete))
+        sorties[nom] = [r.get("detail") or r.get("QUERY PLAN") for r in lignes]
+    return sorties
+
+
+# --- 3. Pages against a bare route -----------------------------------------------------------------
+
+
+async def banc_pages(port: int, port_nu: int, jeu: dict, clients: int, secondes: float) -> dict:
+    connectes = [await client_connecte(port, jeu["grand_principal"], jeu["mot_de_passe"]) for _ in range(clients)]
+
+    def page(chemin: str, attendu: bytes):
+        async def action(cl: Client, i: int):
+            r = await cl.requete("GET", chemin)
+            if r.statut != 200 or attendu not in r.corps:
+                raise EchecRequete(f"GET {chemin} : {r.statut}")
+            return r
+
+        return action
+
+    return {
+        "nu": resume(await charger([Client(port_nu) for _ in range(clients)], page("/nu", b"Route nue"), secondes)),
+        "accueil": resume(await charger(connectes, page("/", b"Rechercher un titulaire"), secondes)),
+        "habilitations": resume(await charger(connectes, page("/habilitations", "Gérer les habilitations".encode()), secondes)),
+    }
+
+
+# --- 4. Bytes: fragments against their pages, JavaScript and CSS -----------------------------------
+
+
+def taille(corps: bytes) -> dict:
+    return {"octets": len(corps), "gzip": len(gzip.compress(corps, 6))}
+
+
+async def banc_octets(port: int, jeu: dict) -> dict:
+    from urllib.parse import urlencode
+
+    cl = await client_connecte(port, jeu["grand_principal"], jeu["mot_de_passe"])
+    t = jeu["titulaires"][0]
+    q_g = "/habilitations?" + urlencode({"prenom": "", "nom": "MAR", "identifiant": "", "unite": ""})
+    q_t = "/?" + urlencode({"nir": t["nir"], "nom": t["nom"]})
+    mesures = {}
+    # (name, page, fragment): each a method, a path, the form fields sent (with the page's CSRF
+    # token), and the htmx headers of the request the browser makes.
+    mdp = {"identifiant": "", "nouveau": "Essai-de-mot-2026", "confirmation": ""}
+    for nom, page, fragment in (
+        ("Rechercher un gestionnaire (résultats)", ("GET", q_g, None, {}), ("GET", q_g, None, htmx("resultats"))),
+        ("Rechercher un titulaire (résultats)", ("GET", q_t, None, {}), ("GET", q_t, None, htmx("resultats-titulaire"))),
+        (
+            "Ajouter un gestionnaire (dialogue)",
+            ("GET", "/habilitations/ajouter", None, {}),
+            ("GET", "/habilitations/ajouter", None, htmx("dialogue-contenu")),
+        ),
+        (
+            "Ajouter un gestionnaire (vérification d'un champ)",
+            ("GET", "/habilitations/ajouter", None, {}),
+            ("POST", "/habilitations/ajouter", {"action": "verifier", "nom": ""}, {**htmx("champ-nom"), "HX-Trigger-Name": "nom"}),
+        ),
+        (
+            "Mot de passe (vérification en direct)",
+            ("GET", "/profil/mot-de-passe", None, {}),
+            ("POST", "/mot-de-passe/evaluer", mdp, htmx("politique-mdp")),
+        ),
+    ):
+        p = await cl.requete(page[0], page[1], entetes=page[3])
+        formulaire = {"_csrf_token": p.jeton_csrf(), **fragment[2]} if fragment[2] else None
+        f = await cl.requete(fragment[0], fragment[1], formulaire=formulaire, entetes=fragment[3])
+        if p.statut != 200 or f.statut != 200:
+            raise EchecRequete(f"{nom} : page {p.statut}, fragment {f.statut}")
+        mesures[nom] = {"page": taille(p.corps), "fragment": taille(f.corps)}
+    accueil = await cl.requete("GET", "/")
+    statiques = {"js": [], "css": []}
+    for chemin in re.findall(rb'<script[^>]+src="(/static/[^"]+)"', accueil.corps):
+        statiques["js"].append(chemin.decode())
+    for chemin in re.findall(rb'<link[^>]+href="(/static/[^"]+\.css)"', accueil.corps):
+        statiques["css"].append(chemin.decode())
+    fichiers = {}
+    for genre, chemins in statiques.items():
+        for chemin in chemins:
+            r = await cl.requete("GET", chemin)
+            if r.statut != 200:
+                raise EchecRequete(f"GET {chemin} : {r.statut}")
+            fichiers[chemin] = {"genre": genre, **taille(r.corps)}
+    return {"fragments": mesures, "statiques": fichiers}
+
+
+# --- 5. Two instances on one PostgreSQL -------------------------------------------------------------
+
+
+async def banc_deux_instances(jeu: dict, clients: int, secondes: float, n_courriels: int) -> dict:
+    from aiosmtpd.controller import Controller
+
+    recus: list[str] = []
+    verrou = threading.Lock()
+
+    class Boite:
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+            with verrou:
+                recus.extend(envelope.rcpt_tos)
+            return "250 OK"
+
+    smtp = Controller(Boite(), hostname="127.0.0.1", port=port_libre())
+    smtp.start()
+    a = portail("instance-a", PORTAIL_SMTP_URL=f"smtp://127.0.0.1:{smtp.port}")
+    b = portail("instance-b", PORTAIL_SMTP_URL=f"smtp://127.0.0.1:{smtp.port}")
+    try:
+        await a.pret()
+        await b.pret()
+        # A session opened on A is used on B.
+        cl = await client_connecte(a.port, jeu["grand_principal"], jeu["mot_de_passe"])
+        sur_b = Client(b.port, cookies=dict(cl.cookies))
+        r = await sur_b.requete("GET", "/habilitations")
+        session_partagee = r.statut == 200 and "Gérer les habilitations".encode() in r.corps
+
+        # Mails: renew passwords of gestionnaires of the large organisation, alternately on A and
+        # B; both instances' senders deliver the outbox. Each mail must arrive exactly once.
+        cibles = list(range(2, 2 + n_courriels))
+        envoyes = 0
+        for k, gid in enumerate(cibles):
+            c = cl if k % 2 == 0 else sur_b
+            page = await c.requete("GET", f"/habilitations/{gid}")
+            r = await c.requete("POST", f"/habilitations/{gid}/renouveler", formulaire={"_csrf_token": page.jeton_csrf()})
+            if r.statut in (200, 303):
+                envoyes += 1
+        fin = time.monotonic() + 60
+        while len(recus) < envoyes and time.monotonic() < fin:  # noqa: ASYNC110 - another thread's list
+            await asyncio.sleep(0.2)
+        await asyncio.sleep(3)  # a duplicate would arrive now
+        doublons = len(recus) - len(set(recus))
+
+        # Load spread over both: signed-in clients, half on each instance.
+        connectes = []
+        for k in range(clients):
+            c = await client_connecte(
+                (a if k % 2 == 0 else b).port, jeu["principaux"][1 + k % (len(jeu["principaux"]) - 1)], jeu["mot_de_passe"]
+            )
+            connectes.append(c)
+
+        async def accueil(c: Client, i: int):
+            r = await c.requete("GET", "/")
+            if r.statut != 200:
+                raise EchecRequete(f"GET / : {r.statut}")
+            return r
+
+        charge = await charger(connectes, accueil, secondes)
+        return {
+            "session_partagee": session_partagee,
+            "courriels_demandes": envoyes,
+            "courriels_recus": len(recus),
+            "courriels_doublons": doublons,
+            "charge": resume(charge),
+            "memoire": {"a": a.memoire(), "b": b.memoire()},
+        }
+    finally:
+        a.arreter()
+        b.arreter()
+        smtp.stop()
+
+
+# --- The run -------------------------------------------------------------------------------------
+
+
+async def lancer(echelle: float, duree: float, clients: int, n_recherches: int, deux: bool, generer: bool) -> dict:
+    from bench import generer as gen
+
+    SORTIES.mkdir(parents=True, exist_ok=True)
+    moteur = "postgresql" if Settings.from_env().database_url.startswith("postgres") else "sqlite"
+    if generer:
+        print(f"[{moteur}] génération des données (échelle {echelle})…", flush=True)
+        jeu = await gen.generer(echelle)
+    else:
+        jeu = json.loads(gen.JEU.read_text())
+    res: dict = {
+        "moteur": moteur,
+        "echelle": echelle,
+        "duree_s": duree,
+        "clients": clients,
+        "generation": {"lignes": jeu["lignes"], "secondes": jeu["duree_s"]},
+    }
+
+    print(f"[{moteur}] argon2id brut…", flush=True)
+    res["argon2"] = await asyncio.to_thread(debit_argon2, duree)
+    serveur = portail(f"portail-{moteur}")
+    nu = Serveur([PY, "-m", "bench.nu", "{port}"], env_portail(), "route-nue")
+    try:
+        await serveur.pret()
+        await nu.pret("/nu")
+        print(f"[{moteur}] connexions…", flush=True)
+        res["connexion"] = await banc_connexion(serveur.port, jeu, clients, duree)
+        print(f"[{moteur}] recherches…", flush=True)
+        res["recherches"] = await banc_recherches(serveur.port, jeu, n_recherches)
+        print(f"[{moteur}] pages…", flush=True)
+        res["pages"] = await banc_pages(serveur.port, nu.port, jeu, clients, duree)
+        res["octets"] = await banc_octets(serveur.port, jeu)
+        res["memoire"] = serveur.memoire()
+    finally:
+        serveur.arreter()
+        nu.arreter()
+    if deux:
+        print(f"[{moteur}] deux instances…", flush=True)
+        res["deux_instances"] = await banc_deux_instances(jeu, clients, duree, n_courriels=max(4, min(50, n_recherches // 10)))
+    sortie = SORTIES / f"resultats-{moteur}.json"
+    sortie.write_text(json.dumps(res, ensure_ascii=False, indent=1))
+    print(f"[{moteur}] résultats : {sortie}", flush=True)
+    return res
+
+
+def echecs(res: dict) -> int:
+    """Every failed request of a run (the target is zero)."""
+    total = 0
+    for cle_, valeur in res.items():
+        if isinstance(valeur, dict):
+            total += echecs(valeur)
+        elif cle_ == "echecs":
+            total += valeur
+    return total
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description="Bancs d'essai du portail sur le moteur de PORTAIL_DATABASE_URL.")
+    p.add_argument("--echelle", type=float, default=1.0)
+    p.add_argument("--duree", type=float, default=10.0, help="secondes de chaque charge")
+    p.add_argument("--clients", type=int, default=8, help="clients simultanés")
+    p.add_argument("--recherches", type=int, default=1000, help="requêtes de chaque recherche")
+    p.add_argument("--deux-instances", action="store_true", help="deux `portail serve` sur la même base")
+    p.add_argument("--sans-generer", action="store_true", help="réutiliser la base déjà générée")
+    a = p.parse_args(argv)
+    res = asyncio.run(lancer(a.echelle, a.duree, a.clients, a.recherches, a.deux_instances, not a.sans_generer))
+    n = echecs(res)
+    d = res.get("deux_instances")
+    if n or (d and (not d["session_partagee"] or d["courriels_doublons"] or d["courriels_recus"] != d["courriels_demandes"])):
+        print(f"Échec : {n} requête(s) en échec, ou deux instances incohérentes : voir var/bench/.", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

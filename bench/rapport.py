@@ -1,0 +1,245 @@
+"""Writes bench/RESULTS.md from var/bench/resultats-*.json: the machine, the versions, the
+command, then each figure next to its reference and its target.
+
+    python -m bench.rapport [--sortie bench/RESULTS.md] [--commande "make bench"]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import os
+import platform
+import sqlite3
+import subprocess
+from importlib.metadata import version
+from pathlib import Path
+
+from bench import SORTIES
+from bench.lancer import echecs
+from web.settings import ROOT
+
+MOTEURS = (("sqlite", "SQLite"), ("postgresql", "PostgreSQL"))
+
+
+def machine() -> list[str]:
+    cpu = "?"
+    for ligne in Path("/proc/cpuinfo").read_text().splitlines():
+        if ligne.startswith("model name"):
+            cpu = ligne.split(":", 1)[1].strip()
+            break
+    memoire = next((ligne.split()[1] for ligne in Path("/proc/meminfo").read_text().splitlines() if ligne.startswith("MemTotal")), "0")
+    pg = "absent"
+    try:
+        bins = sorted(Path("/usr/lib/postgresql").glob("*/bin/postgres"))
+        if bins:
+            pg = subprocess.run([str(bins[-1]), "--version"], capture_output=True, text=True, check=False).stdout.split()[2]
+    except OSError:
+        pass
+    paquets = ", ".join(f"{p} {version(p)}" for p in ("litestar", "uvicorn", "piccolo", "jinja2", "argon2-cffi", "asyncpg"))
+    return [
+        f"- Machine : {cpu}, {os.cpu_count()} cœurs, {int(memoire) / 1024 / 1024:.1f} Gio de mémoire, "
+        f"{platform.system()} {platform.release()}",
+        f"- Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, PostgreSQL {pg}",
+        f"- {paquets}",
+    ]
+
+
+def pct(x: float) -> str:
+    return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.0f} %"
+
+
+def ms(x) -> str:
+    return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.2f} ms"
+
+
+def ko(octets: int) -> str:
+    return f"{octets / 1024:.1f} Ko"
+
+
+def verdict(ok: bool) -> str:
+    return "atteint" if ok else "**non atteint**"
+
+
+def rapport(commande: str) -> str:
+    res = {m: json.loads((SORTIES / f"resultats-{m}.json").read_text()) for m, _ in MOTEURS if (SORTIES / f"resultats-{m}.json").exists()}
+    if not res:
+        raise SystemExit("Aucun résultat dans var/bench/ : lancez d'abord les bancs d'essai.")
+    noms = [(m, n) for m, n in MOTEURS if m in res]
+    un = next(iter(res.values()))
+    lignes_md: list[str] = [
+        "# Bancs d'essai du portail gestionnaire",
+        "",
+        f"Produit le {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z} par `{commande}` (voir le README, « Bancs d'essai »).",
+        f"Chaque charge dure {un['duree_s']:g} s avec {un['clients']} clients simultanés, sur la boucle locale, le client",
+        "sur la même machine que le serveur. Chaque chiffre est comparé à sa référence mesurée dans le même passage.",
+        "",
+        *machine(),
+        "",
+        "## Données",
+        "",
+        "| table | " + " | ".join(n for _, n in noms) + " |",
+        "|---|" + "---:|" * len(noms),
+    ]
+    for table in un["generation"]["lignes"]:
+        lignes_md.append(
+            f"| {table} | " + " | ".join(f"{res[m]['generation']['lignes'][table]:,}".replace(",", " ") for m, _ in noms) + " |"
+        )
+    lignes_md.append("| génération (s) | " + " | ".join(f"{res[m]['generation']['secondes']:g}" for m, _ in noms) + " |")
+
+    lignes_md += [
+        "",
+        "## Objectifs",
+        "",
+        "| mesure | objectif | " + " | ".join(n for _, n in noms) + " |",
+        "|---|---|" + "---|" * len(noms),
+    ]
+
+    def ligne(mesure: str, objectif: str, f) -> None:
+        lignes_md.append(f"| {mesure} | {objectif} | " + " | ".join(f(res[m]) for m, _ in noms) + " |")
+
+    def connexion(r):
+        ratio = 100 * r["connexion"]["par_seconde"] / r["argon2"]["par_seconde"]
+        return f"{pct(ratio)} ({r['connexion']['par_seconde']:g}/s contre {r['argon2']['par_seconde']:g}/s) : {verdict(ratio >= 90)}"
+
+    ligne("Connexion complète / vérification argon2id brute", "≥ 90 %", connexion)
+    for cle, nom in (
+        ("gestionnaire", "« Rechercher un gestionnaire » à la frappe, p95 serveur"),
+        ("titulaire", "« Rechercher un titulaire », p95 serveur"),
+    ):
+        ligne(
+            nom,
+            "≤ 10 ms",
+            lambda r, c=cle: f"{ms(r['recherches'][c]['serveur_p95_ms'])} : {verdict(r['recherches'][c]['serveur_p95_ms'] <= 10)}",
+        )
+    for cle, nom in (
+        ("accueil", "Accueil (connecté) / route nue, requêtes par seconde"),
+        ("habilitations", "« Gérer les habilitations » / route nue"),
+    ):
+
+        def page(r, c=cle):
+            ratio = 100 * r["pages"][c]["par_seconde"] / r["pages"]["nu"]["par_seconde"]
+            return (
+                f"{pct(ratio)} ({r['pages'][c]['par_seconde']:g}/s contre {r['pages']['nu']['par_seconde']:g}/s) : {verdict(ratio >= 50)}"
+            )
+
+        ligne(nom, "≥ 50 %", page)
+
+    def fragments(r):
+        pires = max(f["fragment"]["octets"] / f["page"]["octets"] for f in r["octets"]["fragments"].values())
+        return f"le plus lourd : {pct(100 * pires)} de sa page : {verdict(pires <= 0.2)}"
+
+    ligne("Chaque fragment htmx / sa page", "≤ 1/5 (20 %)", fragments)
+
+    def js(r):
+        total = sum(f["gzip"] for f in r["octets"]["statiques"].values() if f["genre"] == "js")
+        return f"{ko(total)} : {verdict(total <= 20 * 1024)}"
+
+    ligne("Tout le JavaScript, gzip", "≤ 20 Ko", js)
+    ligne("Requêtes en échec, tous passages", "0", lambda r: f"{echecs(r)} : {verdict(echecs(r) == 0)}")
+
+    lignes_md += ["", "## Connexion", "", "| | " + " | ".join(n for _, n in noms) + " |", "|---|" + "---:|" * len(noms)]
+    lignes_md.append(
+        "| argon2id brut (m = 19 Mio, t = 2, p = 1), un fil par cœur | "
+        + " | ".join(f"{res[m]['argon2']['par_seconde']:g}/s" for m, _ in noms)
+        + " |"
+    )
+    lignes_md.append(
+        "| connexions complètes (GET + POST avec jeton CSRF) | "
+        + " | ".join(f"{res[m]['connexion']['par_seconde']:g}/s" for m, _ in noms)
+        + " |"
+    )
+    lignes_md.append(
+        "| durée serveur du POST, p50 / p95 | "
+        + " | ".join(f"{ms(res[m]['connexion']['serveur_p50_ms'])} / {ms(res[m]['connexion']['serveur_p95_ms'])}" for m, _ in noms)
+        + " |"
+    )
+
+    lignes_md += ["", "## Recherches (une requête à la fois, durée serveur lue dans `Server-Timing`)", ""]
+    lignes_md += ["| recherche | moteur | requêtes | p50 | p95 | p99 | vue du client p95 |", "|---|---|---:|---:|---:|---:|---:|"]
+    for c, nom in (
+        ("gestionnaire", "gestionnaire (préfixe du nom, organisme de 20 000 gestionnaires à l'échelle 1)"),
+        ("titulaire", "titulaire (NIR + nom, parmi tous les titulaires)"),
+    ):
+        for m, n in noms:
+            x = res[m]["recherches"][c]
+            centiles = " | ".join(ms(x[k]) for k in ("serveur_p50_ms", "serveur_p95_ms", "serveur_p99_ms", "client_p95_ms"))
+            lignes_md.append(f"| {nom} | {n} | {x['reussies']} | {centiles} |")
+    for m, n in noms:
+        lignes_md += ["", f"Plans de requête ({n}) :", "", "```"]
+        for q, lignes in res[m]["recherches"]["plans"].items():
+            lignes_md.append(f"-- {q}")
+            lignes_md += [f"   {x}" for x in lignes]
+        lignes_md.append("```")
+
+    lignes_md += [
+        "",
+        "## Pages (requêtes par seconde, clients connectés)",
+        "",
+        "| page | " + " | ".join(n for _, n in noms) + " |",
+        "|---|" + "---:|" * len(noms),
+    ]
+    for c, nom in (
+        ("nu", "route nue Litestar + gabarit (référence)"),
+        ("accueil", "Accueil « Rechercher un titulaire »"),
+        ("habilitations", "Gérer les habilitations"),
+    ):
+        lignes_md.append(
+            f"| {nom} | "
+            + " | ".join(f"{res[m]['pages'][c]['par_seconde']:g}/s (p95 {ms(res[m]['pages'][c]['client_p95_ms'])})" for m, _ in noms)
+            + " |"
+        )
+    lignes_md.append(
+        "| mémoire de `portail serve` après la charge (résidente / pic) | "
+        + " | ".join(f"{res[m]['memoire']['rss_mio']:g} / {res[m]['memoire']['pic_mio']:g} Mio" for m, _ in noms)
+        + " |"
+    )
+
+    lignes_md += [
+        "",
+        f"## Octets ({noms[0][1]})",
+        "",
+        "| fragment htmx | page entière | fragment | part | gzip : page / fragment |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for nom, f in un["octets"]["fragments"].items():
+        part = 100 * f["fragment"]["octets"] / f["page"]["octets"]
+        p_, f_ = f["page"], f["fragment"]
+        lignes_md.append(
+            f"| {nom} | {p_['octets']:,} o | {f_['octets']:,} o | {pct(part)} | {p_['gzip']:,} o / {f_['gzip']:,} o |".replace(",", " ")
+        )
+    lignes_md += ["", "| fichier statique | octets | gzip |", "|---|---:|---:|"]
+    for chemin, f in un["octets"]["statiques"].items():
+        lignes_md.append(f"| `{chemin}` | {f['octets']:,} | {f['gzip']:,} |".replace(",", " "))
+
+    deux = [(m, n) for m, n in noms if "deux_instances" in res[m]]
+    for m, n in deux:
+        d = res[m]["deux_instances"]
+        lignes_md += [
+            "",
+            f"## Deux instances `portail serve` sur une même base ({n})",
+            "",
+            f"- Session ouverte sur l'instance A, utilisée sur l'instance B : {'oui' if d['session_partagee'] else '**non**'}.",
+            f"- Courriels : {d['courriels_demandes']} demandés (renouvellements de mot de passe, moitié sur A, moitié sur B), "
+            f"{d['courriels_recus']} reçus par le serveur SMTP, {d['courriels_doublons']} en double.",
+            f"- Charge répartie sur A et B (accueil, clients connectés) : {d['charge']['par_seconde']:g} requêtes/s, "
+            f"{d['charge']['echecs']} en échec (une seule instance : "
+            f"{res[m]['pages']['accueil']['par_seconde']:g}/s sur {os.cpu_count()} cœurs).",
+            f"- Mémoire : A {d['memoire']['a']['pic_mio']:g} Mio, B {d['memoire']['b']['pic_mio']:g} Mio (pic résident).",
+        ]
+    return "\n".join(lignes_md) + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description="Écrit le tableau des bancs d'essai.")
+    p.add_argument("--sortie", type=Path, default=ROOT / "bench" / "RESULTS.md")
+    p.add_argument("--commande", default="make bench")
+    a = p.parse_args(argv)
+    a.sortie.write_text(rapport(a.commande))
+    print(f"Tableau écrit : {a.sortie}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,65 @@
+"""The benchmarks still work: a tiny run on the suite's engine (and two instances on PostgreSQL).
+Nothing here asserts a duration: the figures belong to bench/RESULTS.md."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from urllib.parse import urlparse
+
+from bench.lancer import echecs
+from web.settings import ROOT
+
+RECHERCHES = 20
+
+
+def base_dediee(tmp_path) -> str:
+    """The generator empties its database: give it one of its own, never the suite's."""
+    url = os.environ["PORTAIL_DATABASE_URL"]
+    if not url.startswith("postgres"):
+        return f"sqlite:///{tmp_path / 'bancs.sqlite'}"
+    import asyncpg
+
+    p = urlparse(url)
+
+    async def creer() -> None:
+        cx = await asyncpg.connect(host=p.hostname, port=p.port, user=p.username, password=p.password, database=p.path.lstrip("/"))
+        await cx.execute("DROP DATABASE IF EXISTS portail_bancs")
+        await cx.execute("CREATE DATABASE portail_bancs")
+        await cx.close()
+
+    asyncio.run(creer())
+    return url.rsplit("/", 1)[0] + "/portail_bancs"
+
+
+def test_les_bancs_tournent_sans_echec(tmp_path):
+    url = base_dediee(tmp_path)
+    postgres = url.startswith("postgres")
+    env = {**os.environ, "PORTAIL_DATABASE_URL": url, "PORTAIL_BANC_DIR": str(tmp_path)}
+    commande = [sys.executable, "-m", "bench.lancer", "--echelle", "0.0005", "--duree", "0.5", "--clients", "2"]
+    commande += ["--recherches", str(RECHERCHES), *(["--deux-instances"] if postgres else [])]
+    r = subprocess.run(commande, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+
+    moteur = "postgresql" if postgres else "sqlite"
+    res = json.loads((tmp_path / f"resultats-{moteur}.json").read_text())
+    assert echecs(res) == 0
+    # Every search found what it looked for, and every measure has its reference.
+    assert res["recherches"]["gestionnaire"]["reussies"] == res["recherches"]["titulaire"]["reussies"] == RECHERCHES
+    assert res["connexion"]["reussies"] > 0 and res["argon2"]["verifications"] > 0
+    assert all(res["pages"][p]["reussies"] > 0 for p in ("nu", "accueil", "habilitations"))
+    assert res["recherches"]["plans"]["titulaire"] and res["recherches"]["plans"]["gestionnaire_page"]
+    assert len(res["octets"]["fragments"]) == 5 and any(f.endswith(".js") for f in res["octets"]["statiques"])
+    if postgres:
+        d = res["deux_instances"]
+        assert d["session_partagee"]
+        assert d["courriels_recus"] == d["courriels_demandes"] > 0 and d["courriels_doublons"] == 0
+
+    sortie = tmp_path / "RESULTS.md"
+    r = subprocess.run([sys.executable, "-m", "bench.rapport", "--sortie", str(sortie)], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    texte = sortie.read_text()
+    assert "## Objectifs" in texte and "Requêtes en échec, tous passages | 0 | 0 : atteint" in texte
