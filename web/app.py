@@ -135,6 +135,8 @@ def create_app(settings: Settings | None = None, *, services: bool = True) -> Li
 
     jinja = JinjaTemplateEngine(directory=ROOT / "components")
     env = jinja.engine
+    # In development a template edit shows at once; in production no file is checked per render.
+    env.auto_reload = not settings.production
     # Templates ask the same rights module as the guards.
     env.globals.update(
         droits=droits, libelle_role=droits.libelle_role, cgu_a_jour=droits.cgu_a_jour, verification_en_ligne=verification_en_ligne
