@@ -84,9 +84,16 @@ class Serveur:
 
 
 def env_portail(**extra: str) -> dict[str, str]:
-    """Two instances must share the CSRF key; mail goes to files unless `extra` names a server."""
+    """Production settings; two instances share the CSRF key; mail goes to files unless `extra`
+    names a server."""
     env = {k: v for k, v in os.environ.items() if k != "PORTAIL_SMTP_URL"}
-    return {**env, "PORTAIL_SECRET_KEY": "banc-d-essai-" + "x" * 40, "PORTAIL_COURRIELS_DIR": str(SORTIES / "courriels"), **extra}
+    return {
+        **env,
+        "PORTAIL_ENV": "production",  # what is measured is what would serve: templates not re-checked, and so on
+        "PORTAIL_SECRET_KEY": "banc-d-essai-" + "x" * 40,
+        "PORTAIL_COURRIELS_DIR": str(SORTIES / "courriels"),
+        **extra,
+    }
 
 
 def portail(nom: str, **extra: str) -> Serveur:
