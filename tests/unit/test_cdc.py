@@ -209,6 +209,7 @@ async def test_demandes_de_renouvellement(client, monde, settings):
     r = await client.get("/cdc/demandes")
     assert p.identifiant in t(r) and g.identifiant not in t(r)
     d = await DemandeRenouvellement.objects().where(DemandeRenouvellement.utilisateur == p.id).first()
+    assert "Administrateur principal" in t(r) and f'action="/cdc/demandes/{d.id}/renouveler"' in r.text
     avant = (await Utilisateur.objects().where(Utilisateur.id == p.id).first()).mot_de_passe
     r = await poster(client, "/cdc/demandes", f"/cdc/demandes/{d.id}/renouveler", {})
     assert r.headers["location"] == "/cdc/demandes?fait=renouvele"
@@ -217,7 +218,7 @@ async def test_demandes_de_renouvellement(client, monde, settings):
     u = await Utilisateur.objects().where(Utilisateur.id == p.id).first()
     assert u.mot_de_passe != avant and u.mot_de_passe_temporaire
     r = await client.get("/cdc/demandes?fait=renouvele")
-    assert "Aucune demande en attente." in t(r) and "Le mot de passe a été renouvelé" in t(r)
+    assert "Aucune demande en attente." in t(r) and "les sessions de l'administrateur principal sont fermées" in t(r)
     r = await poster(client, "/cdc/demandes", f"/cdc/demandes/{d.id}/renouveler", {})
     assert r.headers["location"] == "/cdc/demandes?fait=deja"  # served once only
     autre = await DemandeRenouvellement.objects().where(DemandeRenouvellement.utilisateur == g.id).first()

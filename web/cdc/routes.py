@@ -151,7 +151,7 @@ async def reactiver(request: Request, id_: FromPath[int]) -> Response:
 @get("/demandes")
 async def demandes(request: Request) -> Response:
     lignes = await renouvellement.demandes_pour(request.state.utilisateur)
-    return rendre(request, "cdc/demandes.html", {"demandes": lignes, "fait": request.query_params.get("fait")})
+    return rendre(request, "renouvellement/demandes.html", {"demandes": lignes, "fait": request.query_params.get("fait"), "espace": "cdc"})
 
 
 @post("/demandes/{id_:int}/renouveler")

@@ -36,10 +36,8 @@ async def oubli(request: Request) -> Response:
 
 @get("/habilitations/demandes", guards=[droits.exiger_administrateur])
 async def demandes(request: Request) -> Response:
-    fait = request.query_params.get("fait")
-    return rendre(
-        request, "renouvellement/demandes.html", {"demandes": await service.demandes_pour(request.state.utilisateur), "fait": fait}
-    )
+    ctx = {"demandes": await service.demandes_pour(request.state.utilisateur), "fait": request.query_params.get("fait")}
+    return rendre(request, "renouvellement/demandes.html", {**ctx, "espace": "organisme"})
 
 
 @post("/habilitations/demandes/{id_:int}/renouveler", guards=[droits.exiger_administrateur])
