@@ -33,6 +33,7 @@ from bench import SORTIES
 from web import cgu
 from web.comptes.hachage import HASHER
 from web.comptes.identifiant import base_identifiant
+from web.db import config_postgres
 from web.recherche import cle
 from web.settings import Settings
 
@@ -41,7 +42,7 @@ JEU = SORTIES / "jeu.json"
 LOT = 20_000  # rows per bulk statement
 
 NOMS = (
-    "Martin Bernard Thomas Petit Robert Richard Durand Dubois Moreau Laurent Simon Michel Lefèvre Leroy Roux David "
+    "Martin Bernard Thomas Petit Robert Richard Durand Dubois Moreau Laurent Simon Michel Lefèvre Leroy David "
     "Bertrand Morel Fournier Girard Bonnet Dupont Lambert Fontaine Rousseau Vincent Müller Lefebvre Faure André "
     "Mercier Blanc Guérin Boyer Garnier Chevalier François Legrand Gauthier Garcia Perrin Robin Clément Morin "
     "Nicolas Henry Roussel Mathieu Gautier Masson Marchand Duval Denis Dumont Marie Lemaire Noël Meyer Dufour "
@@ -50,14 +51,13 @@ NOMS = (
     "Bourgeois Pierre Benoît Rey Leclerc Payet Rolland Leclercq Guillaume Lecomte López Jean Dupuy Guillot Hubert "
     "Berger Carpentier Sánchez Dupuis Moulin Louis Deschamps Huet Vasseur Perez Boucher Fleury Royer Klein Jacquet "
     "Adam Paris Poirier Marty Aubry Guyot Carré Charles Renault Charpentier Ménard Maillard Baron Bertin Bailly "
-    "Hervé Schneider Fernández Le Gall Collet Léger Bouvier Julien Prévost Millet Perrot Daniel Le Roux Cousin "
-    "Germain Breton Besson Langlois Rémy Le Goff Pelletier Lévêque Perrier Leblanc Barré Lebrun Marchal Weber "
+    "Hervé Schneider Fernández Collet Léger Bouvier Julien Prévost Millet Perrot Daniel Cousin "
+    "Germain Breton Besson Langlois Rémy Pelletier Lévêque Perrier Leblanc Barré Lebrun Marchal Weber "
     "Mallet Hamon Boulanger Jacob Monnier Michaud Rodríguez Guichard Gillet Étienne Grondin Poulain Tessier Chevallier "
-    "Collin Chauvin Da Silva Bouchet Gay Lemaître Bénard Maréchal Humbert Reynaud Antoine Hoarau Perret Barthélemy "
+    "Collin Chauvin Bouchet Gay Lemaître Bénard Maréchal Humbert Reynaud Antoine Hoarau Perret Barthélemy "
     "Cordier Pichon Lejeune Gilbert Lamy Delaunay Pasquier Carlier Laporte N'Diaye Lœuf Œuvrard Delahaye"
 ).split()
-# "Le Gall" and "Da Silva" were split above: rebuild the two-word names.
-NOMS = [n for n in NOMS if n not in ("Le", "Da", "Gall", "Silva", "Roux", "Goff")] + ["Le Gall", "Da Silva", "Le Roux", "Le Goff", "Roux"]
+NOMS += ["Le Gall", "Da Silva", "Le Roux", "Le Goff", "Roux"]  # names of two words, and one of their parts
 PRENOMS_F = (
     "Marie Nathalie Isabelle Sylvie Catherine Françoise Anne Christine Valérie Sandrine "
     "Émilie Léa Chloé Inès Zoé Maëlle Céline Hélène Agnès Béatrice"
@@ -200,14 +200,7 @@ class BasePostgres(Base):
     moteur = "postgresql"
 
     def __init__(self, url: str) -> None:
-        p = urlparse(url)
-        self.config = {
-            "host": p.hostname or "127.0.0.1",
-            "port": p.port or 5432,
-            "user": unquote(p.username or ""),
-            "password": unquote(p.password or "") or None,
-            "database": p.path.lstrip("/"),
-        }
+        self.config = config_postgres(url)
 
     async def vider(self) -> None:
         import asyncpg
@@ -376,11 +369,12 @@ async def generer(echelle: float, graine: int = 2026) -> dict:
         for i, o in enumerate(employeurs, 1):
             eid += 1
             yield (eid, i, o)
-            if i % 20 == 3:
+            if i % 20 == 3:  # n_emplois counts these
                 eid += 1
                 yield (eid, i, 1 + (o % n_org))
 
-    await base.ecrire("emploi", ("id", "titulaire", "organisme"), emplois(), n_tit + n_tit // 20)
+    n_emplois = n_tit + len(range(3, n_tit + 1, 20))
+    await base.ecrire("emploi", ("id", "titulaire", "organisme"), emplois(), n_emplois)
 
     # Yearly credits (25 h, up to 150 h), then dossiers: one titulaire in five has one.
     annees = {i: rnd.randint(1, 6) for i in range(1, n_tit + 1)}
@@ -475,7 +469,7 @@ async def generer(echelle: float, graine: int = 2026) -> dict:
             "unite": 3 * n_org,
             "utilisateur": t["gestionnaires"],
             "titulaire": n_tit,
-            "emploi": len(employeurs) + sum(1 for i in range(1, n_tit + 1) if i % 20 == 3),
+            "emploi": n_emplois,
             "mouvement": n_credits + len(debits),
             "dossier": len(dossiers),
             "historique_dossier": len(historique),

@@ -26,6 +26,7 @@ from pathlib import Path
 from bench import SORTIES
 from bench.client import Charge, Client, EchecRequete, centile, charger, htmx
 from web.settings import ROOT, Settings
+from web.titulaires.nir import formater
 
 PY = sys.executable
 
@@ -192,8 +193,7 @@ async def banc_recherches(port: int, jeu: dict, n: int) -> dict:
 
     async def titulaire(cl: Client, i: int):
         t = titulaires[i % len(titulaires)]
-        nir = t["nir"]
-        saisie = " ".join((nir[0], nir[1:3], nir[3:5], nir[5:7], nir[7:10], nir[10:13], nir[13:])) if i % 2 else nir
+        saisie = formater(t["nir"]) if i % 2 else t["nir"]  # typed as on the carte Vitale, or compact
         r = await cl.requete("GET", "/?" + urlencode({"nir": saisie, "nom": t["nom"].lower()}), entetes=htmx("resultats-titulaire"))
         if r.statut != 200 or b"/titulaires/" not in r.corps:
             raise EchecRequete(f"recherche de titulaire : {r.statut}, titulaire non trouvé")

@@ -86,6 +86,18 @@ class SQLiteEngineReutilise(SQLiteEngine):
         return await connection.execute(query, args or [])
 
 
+def config_postgres(url: str) -> dict:
+    """asyncpg's connection settings for a postgresql:// URL (the engine, bench/ and its test)."""
+    parsed = urlparse(url)
+    return {
+        "host": parsed.hostname or "127.0.0.1",
+        "port": parsed.port or 5432,
+        "user": unquote(parsed.username or ""),
+        "password": unquote(parsed.password or "") or None,
+        "database": parsed.path.lstrip("/"),
+    }
+
+
 def engine_from_url(url: str) -> SQLiteEngine | PostgresEngine:
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
@@ -94,15 +106,7 @@ def engine_from_url(url: str) -> SQLiteEngine | PostgresEngine:
         # A busy timeout lets concurrent writers queue instead of failing at once.
         return SQLiteEngineReutilise(path=str(path), timeout=30)
     if parsed.scheme in ("postgres", "postgresql"):
-        return PostgresEngine(
-            config={
-                "host": parsed.hostname or "127.0.0.1",
-                "port": parsed.port or 5432,
-                "user": unquote(parsed.username or ""),
-                "password": unquote(parsed.password or "") or None,
-                "database": parsed.path.lstrip("/"),
-            }
-        )
+        return PostgresEngine(config=config_postgres(url))
     raise SystemExit(f"PORTAIL_DATABASE_URL : schéma non pris en charge ({parsed.scheme!r}).")
 
 

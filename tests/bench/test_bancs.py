@@ -8,9 +8,9 @@ import json
 import os
 import subprocess
 import sys
-from urllib.parse import urlparse
 
 from bench.lancer import echecs
+from web.db import config_postgres
 from web.settings import ROOT
 
 RECHERCHES = 20
@@ -23,10 +23,8 @@ def base_dediee(tmp_path) -> str:
         return f"sqlite:///{tmp_path / 'bancs.sqlite'}"
     import asyncpg
 
-    p = urlparse(url)
-
     async def creer() -> None:
-        cx = await asyncpg.connect(host=p.hostname, port=p.port, user=p.username, password=p.password, database=p.path.lstrip("/"))
+        cx = await asyncpg.connect(**config_postgres(url))
         await cx.execute("DROP DATABASE IF EXISTS portail_bancs")
         await cx.execute("CREATE DATABASE portail_bancs")
         await cx.close()
