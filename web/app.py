@@ -21,6 +21,7 @@ from web.cdc.routes import router as cdc_router
 from web.connexion.routes import router as connexion_router
 from web.delegations.routes import router as delegations_router
 from web.dossiers.routes import router as dossiers_router
+from web.habilitations.forms import CHAMPS_EN_LIGNE
 from web.habilitations.routes import router as habilitations_router
 from web.mesure import ServerTimingMiddleware
 from web.parametres.routes import router as parametres_router
@@ -139,7 +140,11 @@ def create_app(settings: Settings | None = None, *, services: bool = True) -> Li
     env.auto_reload = not settings.production
     # Templates ask the same rights module as the guards.
     env.globals.update(
-        droits=droits, libelle_role=droits.libelle_role, cgu_a_jour=droits.cgu_a_jour, verification_en_ligne=verification_en_ligne
+        droits=droits,
+        libelle_role=droits.libelle_role,
+        cgu_a_jour=droits.cgu_a_jour,
+        verification_en_ligne=verification_en_ligne,
+        champs_en_ligne=CHAMPS_EN_LIGNE,
     )
 
     return Litestar(

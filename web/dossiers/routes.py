@@ -11,6 +11,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
 from web import droits
+from web.connexion.routes import adresse
 from web.dossiers import service
 from web.dossiers import transitions as tr
 from web.droits import Interdit, exiger_organisme
@@ -19,7 +20,7 @@ from web.rendu import cible, rediriger, rendre
 from web.tables import Dossier
 from web.titulaires import service as titulaires
 from web.titulaires.nir import formater, lire_nir
-from web.titulaires.routes import adresse, charger
+from web.titulaires.routes import charger
 
 log = logging.getLogger(__name__)
 INFOS = {

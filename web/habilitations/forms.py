@@ -35,6 +35,20 @@ LIBELLES = {
     "niveau": "Niveau d'habilitation",
 }
 
+# The fields checked as they are left: (label, type, required, described by). Templates render
+# them from here, and an inline check answers with one of them alone.
+CHAMPS_EN_LIGNE = {
+    nom: (LIBELLES[nom], *rest)
+    for nom, *rest in (
+        ("prenom", "text", True, None),
+        ("nom", "text", True, None),
+        ("courriel", "email", True, None),
+        ("confirmation_courriel", "email", True, None),
+        ("telephone_fixe", "tel", False, "aide-telephone"),
+        ("telephone_portable", "tel", False, "aide-telephone"),
+    )
+}
+
 
 @dataclass
 class FormGestionnaire:

@@ -11,10 +11,11 @@ from litestar.params import FromPath
 
 from web import droits
 from web.comptes.service import renouveler_mot_de_passe
+from web.connexion.routes import adresse
 from web.droits import Interdit
 from web.formulaires import lire_formulaire
 from web.habilitations import service
-from web.habilitations.forms import DESCRIPTIONS_NIVEAUX, LIBELLES, FormGestionnaire
+from web.habilitations.forms import CHAMPS_EN_LIGNE, DESCRIPTIONS_NIVEAUX, LIBELLES, FormGestionnaire
 from web.journal import TYPES
 from web.rendu import cible, rediriger, rendre
 from web.tables import ACTIF, DELEGUE, SUSPENDU, Journal, Utilisateur
@@ -34,10 +35,6 @@ REFUS = {
     "courriel": "Le compte ne peut pas être réactivé : son adresse de courriel est déjà utilisée par un gestionnaire "
     "actif de votre organisme. Modifiez-la d'abord.",
 }
-
-
-def adresse(request: Request) -> str:
-    return request.client.host if request.client else ""
 
 
 async def contexte_formulaire(moi: Utilisateur, form: FormGestionnaire, **extra) -> dict:
@@ -80,9 +77,6 @@ async def page_ajouter(request: Request) -> Response:
     return rendre(request, "habilitations/ajouter.html", ctx, bloc="formulaire" if cible(request) == "dialogue-contenu" else None)
 
 
-CHAMPS_VERIFIES = ("prenom", "nom", "courriel", "confirmation_courriel", "telephone_fixe", "telephone_portable")
-
-
 @post("/ajouter")
 async def ajouter(request: Request) -> Response:
     moi = request.state.utilisateur
@@ -103,7 +97,7 @@ async def ajouter(request: Request) -> Response:
             garder |= {"telephone_fixe", "telephone_portable"}
         for k in [k for k in form.erreurs if k not in garder]:
             form.erreurs.pop(k)
-        if nom in CHAMPS_VERIFIES:  # htmx swaps that field's wrapper alone: send nothing else
+        if nom in CHAMPS_EN_LIGNE:  # htmx swaps that field's wrapper alone: send nothing else
             return rendre(request, "habilitations/champ_verifie.html", {"nom": nom, "form": form})
         return rendre(request, "habilitations/ajouter.html", await contexte_formulaire(moi, form), bloc="formulaire")
     if form.erreurs:

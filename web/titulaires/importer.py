@@ -12,6 +12,7 @@ import click
 
 from web.db import ecriture
 from web.formulaires import Erreurs, courriel, telephone, texte
+from web.recherche import cle
 from web.titulaires import service
 from web.titulaires.nir import lire_nir
 
@@ -91,7 +92,7 @@ async def importer_ligne(organisme_id: int, ligne: Ligne) -> list[str]:
                 nom_usage=ligne.nom_usage, courriel=ligne.courriel, telephone=ligne.telephone,
             )  # fmt: skip
             fait.append("titulaire créé")
-        elif service.cle_nom(t.nom_naissance) != service.cle_nom(ligne.nom_naissance) or t.date_naissance != ligne.date_naissance:
+        elif cle(t.nom_naissance) != cle(ligne.nom_naissance) or t.date_naissance != ligne.date_naissance:
             raise ValueError("ce NIR est déjà celui d'un titulaire d'un autre nom de naissance ou d'une autre date de naissance.")
         if await service.employer(t.id, organisme_id):
             fait.append("rattaché à l'organisme")

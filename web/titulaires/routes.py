@@ -8,6 +8,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
 from web import droits
+from web.connexion.routes import adresse
 from web.db import ecriture
 from web.dossiers.transitions import LIBELLES_STATUT
 from web.droits import Interdit, exiger_organisme
@@ -22,10 +23,6 @@ INFOS = {
     "coordonnees": "Les coordonnées du titulaire ont bien été enregistrées.",
     "supprime": "Le dossier en cours d'élaboration a été supprimé.",
 }
-
-
-def adresse(request: Request) -> str:
-    return request.client.host if request.client else ""
 
 
 async def page_recherche(request: Request) -> Response:
