@@ -132,20 +132,22 @@ async def transferer(request: Request, id_: FromPath[int]) -> Response:
     return rediriger(request, f"/cdc/organismes/{org.id}?fait=transfere")
 
 
+async def basculer(request: Request, id_: int, de: str, vers: str, fait: str) -> Response:
+    """Suspend or reactivate: only from the expected status, so a replayed form changes nothing."""
+    org = await organisme_ou_404(id_)
+    if org.statut == de:
+        await service.changer_statut(request.state.utilisateur, org, vers, adresse(request))
+    return rediriger(request, f"/cdc/organismes/{org.id}?fait={fait}")
+
+
 @post("/organismes/{id_:int}/suspendre")
 async def suspendre(request: Request, id_: FromPath[int]) -> Response:
-    org = await organisme_ou_404(id_)
-    if org.statut == ACTIF:
-        await service.changer_statut(request.state.utilisateur, org, SUSPENDU, adresse(request))
-    return rediriger(request, f"/cdc/organismes/{org.id}?fait=suspendu")
+    return await basculer(request, id_, ACTIF, SUSPENDU, "suspendu")
 
 
 @post("/organismes/{id_:int}/reactiver")
 async def reactiver(request: Request, id_: FromPath[int]) -> Response:
-    org = await organisme_ou_404(id_)
-    if org.statut == SUSPENDU:
-        await service.changer_statut(request.state.utilisateur, org, ACTIF, adresse(request))
-    return rediriger(request, f"/cdc/organismes/{org.id}?fait=reactive")
+    return await basculer(request, id_, SUSPENDU, ACTIF, "reactive")
 
 
 @get("/demandes")
