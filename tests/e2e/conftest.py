@@ -8,9 +8,6 @@ import email
 import glob
 import os
 import re
-import socket
-import subprocess
-import sys
 import time
 from email.policy import default as politique_mail
 from pathlib import Path
@@ -21,8 +18,8 @@ from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Page, expect
 
 from tests.conftest import extraire_mot_de_passe
+from tests.processus import Portail, port_libre
 
-ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_DEBIAN = "/usr/bin/chromium"
 ARGS_ROOT = [
     "--no-sandbox",
@@ -33,12 +30,6 @@ ARGS_ROOT = [
     "--disable-component-update",
     "--disable-sync",
 ]
-
-
-def _port_libre() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _chromium_de_playwright() -> bool:
@@ -89,7 +80,7 @@ class BoiteAuxLettres:
 @pytest.fixture(scope="session")
 def boite() -> BoiteAuxLettres:
     b = BoiteAuxLettres()
-    controleur = Controller(b, hostname="127.0.0.1", port=_port_libre())
+    controleur = Controller(b, hostname="127.0.0.1", port=port_libre())
     controleur.start()
     b.port = controleur.port
     yield b
@@ -98,34 +89,14 @@ def boite() -> BoiteAuxLettres:
 
 @pytest.fixture(scope="session")
 def serveur(boite, base_migree) -> str:
-    port = _port_libre()
-    env = {**os.environ, "PORTAIL_SMTP_URL": f"smtp://127.0.0.1:{boite.port}", "PORTAIL_BASE_URL": f"http://127.0.0.1:{port}"}
-    journal = open(Path(os.environ["PORTAIL_COURRIELS_DIR"]).parent / "serveur.log", "wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "web.cli", "serve", "--port", str(port)], cwd=ROOT, env=env, stdout=journal, stderr=subprocess.STDOUT
-    )
-    url = f"http://127.0.0.1:{port}"
-    fin = time.monotonic() + 30
-    while time.monotonic() < fin:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                break
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError(Path(journal.name).read_text()) from None
-            time.sleep(0.1)
-    _SERVEURS.append(proc)
-    yield url
-    _arreter(proc)
+    port = port_libre()
+    p = Portail(env={"PORTAIL_SMTP_URL": f"smtp://127.0.0.1:{boite.port}", "PORTAIL_BASE_URL": f"http://127.0.0.1:{port}"}, port=port)
+    _SERVEURS.append(p)
+    yield p.url
+    p.arreter()
 
 
-_SERVEURS: list[subprocess.Popen] = []
-
-
-def _arreter(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        proc.wait(10)
+_SERVEURS: list[Portail] = []
 
 
 @pytest.fixture(scope="package", autouse=True)
@@ -133,8 +104,8 @@ def serveur_arrete_apres_les_parcours():
     """The server (session-wide, as Playwright's context fixtures are) stops with the last
     journey: otherwise its mail sender would keep claiming the outbox of the tests that follow."""
     yield
-    for proc in _SERVEURS:
-        _arreter(proc)
+    for p in _SERVEURS:
+        p.arreter()
 
 
 AXE = Axe()
