@@ -9,6 +9,7 @@ TYPES = {
     "connexion": "Connexion réussie",
     "connexion_echec": "Échec de connexion",
     "connexion_verrou": "Compte temporairement bloqué",
+    "connexion_refusee": "Connexion refusée sans vérification (blocage en cours)",
     "deconnexion": "Déconnexion",
     "mot_de_passe_modifie": "Mot de passe modifié",
     "mot_de_passe_renouvele": "Mot de passe renouvelé",

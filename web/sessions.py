@@ -1,6 +1,7 @@
 """Server-side sessions in the database, so that every instance of the portal shares them.
 
-The cookie holds a random token; the table holds only its SHA-256. Idle timeout: 30 minutes.
+The cookie holds a random token; the table holds only its SHA-256. Idle timeout: 30 minutes;
+absolute lifetime: PORTAIL_SESSION_DUREE_MAX (12 hours), whatever the activity.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ from datetime import timedelta
 from litestar.connection import ASGIConnection
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from web.db import ecriture
 from web.tables import ACTIF, Organisme, Session, Utilisateur
 from web.temps import maintenant
 
 COOKIE = "portail_session"
 INACTIVITE = timedelta(minutes=30)
+DUREE_MAX = timedelta(hours=12)
 # vu_le is written at most this often, not on every request.
 RAFRAICHIR = timedelta(seconds=60)
 
@@ -25,11 +28,29 @@ def _hash(jeton: str) -> str:
     return hashlib.sha256(jeton.encode()).hexdigest()
 
 
-async def ouvrir(utilisateur_id: int, adresse: str) -> str:
-    jeton = secrets.token_urlsafe(32)
-    now = maintenant()
-    await Session.insert(Session(jeton_hash=_hash(jeton), utilisateur=utilisateur_id, cree_le=now, vu_le=now, adresse=adresse[:45]))
+async def ouvrir(utilisateur_id: int, adresse: str, *, hash_verifie: str | None = None) -> str | None:
+    """A new session, or None when the account is no longer active (or, with `hash_verifie`, no
+    longer has the password that was just checked). The account's row and its organisation's are
+    read under a share lock: a suspension or a renewal running meanwhile either commits first and
+    is seen here, or waits for this session to exist and then ends it. A sign-in in flight when
+    its account is suspended thus opens nothing, and a reactivation revives nothing."""
+    async with ecriture():
+        verrou = "" if engine_sqlite() else " FOR SHARE"
+        rows = await Utilisateur.raw(f"SELECT statut, mot_de_passe, organisme FROM utilisateur WHERE id = {{}}{verrou}", utilisateur_id)
+        if not rows or rows[0]["statut"] != ACTIF or (hash_verifie is not None and rows[0]["mot_de_passe"] != hash_verifie):
+            return None
+        if rows[0]["organisme"] is not None:
+            org = await Organisme.raw(f"SELECT statut FROM organisme WHERE id = {{}}{verrou}", rows[0]["organisme"])
+            if not org or org[0]["statut"] != ACTIF:
+                return None
+        jeton = secrets.token_urlsafe(32)
+        now = maintenant()
+        await Session.insert(Session(jeton_hash=_hash(jeton), utilisateur=utilisateur_id, cree_le=now, vu_le=now, adresse=adresse[:45]))
     return jeton
+
+
+def engine_sqlite() -> bool:
+    return Session._meta.db.engine_type == "sqlite"
 
 
 async def fermer(jeton: str | None) -> None:
@@ -44,30 +65,27 @@ async def fermer_toutes(utilisateur_id: int) -> None:
 # Every request asks for its session: one hand-written query (Piccolo's joined select costs more
 # to build than three small queries). The columns come from the tables, so none is forgotten.
 _SQL_SESSION = (
-    "SELECT s.id AS s__id, s.vu_le AS s__vu_le, u.*, "
+    "SELECT s.id AS s__id, s.vu_le AS s__vu_le, s.cree_le AS s__cree_le, u.*, "
     + ", ".join(f'o."{c._meta.db_column_name}" AS "o__{c._meta.name}"' for c in Organisme._meta.columns)
     + " FROM session s JOIN utilisateur u ON u.id = s.utilisateur"
     + " LEFT JOIN organisme o ON o.id = u.organisme WHERE s.jeton_hash = {}"
 )
 
 
-async def charger(jeton: str) -> tuple[Utilisateur, Organisme | None] | None:
-    """The signed-in person of a live session, or None (expired sessions are removed)."""
+async def charger(jeton: str, duree_max: timedelta = DUREE_MAX) -> tuple[Utilisateur, Organisme | None] | None:
+    """The signed-in person of a live session, or None (expired sessions, and those of an account
+    or organisation no longer active, are removed)."""
     rows = await Session.raw(_SQL_SESSION, _hash(jeton))
     if not rows:
         return None
     row = rows[0]
-    session_id, vu_le = row.pop("s__id"), row.pop("s__vu_le")
+    session_id, vu_le, cree_le = row.pop("s__id"), row.pop("s__vu_le"), row.pop("s__cree_le")
     org_ = {k[3:]: row.pop(k) for k in list(row) if k.startswith("o__")}
     now = maintenant()
-    if now - vu_le > INACTIVITE:
-        await Session.delete().where(Session.id == session_id)
-        return None
     u = Utilisateur(_exists_in_db=True, **row)
-    if u.statut != ACTIF:
-        return None
     org = Organisme(_exists_in_db=True, **org_) if u.organisme else None
-    if org is not None and org.statut != ACTIF:
+    if now - vu_le > INACTIVITE or now - cree_le > duree_max or u.statut != ACTIF or (org is not None and org.statut != ACTIF):
+        await Session.delete().where(Session.id == session_id)
         return None
     if now - vu_le > RAFRAICHIR:
         await Session.update({Session.vu_le: now}).where(Session.id == session_id)
@@ -86,7 +104,8 @@ class SessionMiddleware:
             state["utilisateur"] = state["organisme"] = None
             jeton = ASGIConnection(scope).cookies.get(COOKIE)
             if jeton and len(jeton) < 100:
-                charge = await charger(jeton)
+                settings = scope["app"].state.settings
+                charge = await charger(jeton, settings.session_duree_max)
                 if charge:
                     state["utilisateur"], state["organisme"] = charge
         await self.app(scope, receive, send)

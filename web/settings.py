@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,6 +21,10 @@ class Settings:
     secret_key: str
     base_url: str
     courriels_dir: Path
+    # Sessions end this long after sign-in, whatever the activity (PORTAIL_SESSION_DUREE_MAX, hours).
+    session_duree_max: timedelta = timedelta(hours=12)
+    # Server-Timing on every response: for development and the benchmarks only (PORTAIL_SERVER_TIMING=1).
+    server_timing: bool = False
 
     @property
     def production(self) -> bool:
@@ -46,7 +51,21 @@ class Settings:
             secret_key=secret,
             base_url=e.get("PORTAIL_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
             courriels_dir=Path(e.get("PORTAIL_COURRIELS_DIR", VAR / "courriels")),
+            session_duree_max=timedelta(hours=_heures(e.get("PORTAIL_SESSION_DUREE_MAX", "12"))),
+            server_timing=_oui_non("PORTAIL_SERVER_TIMING", e.get("PORTAIL_SERVER_TIMING", "0")),
         )
+
+
+def _heures(valeur: str) -> int:
+    if not (valeur.isascii() and valeur.isdigit() and 1 <= int(valeur) <= 720):
+        raise SystemExit("PORTAIL_SESSION_DUREE_MAX doit être un nombre d'heures entre 1 et 720.")
+    return int(valeur)
+
+
+def _oui_non(nom: str, valeur: str) -> bool:
+    if valeur not in ("0", "1"):
+        raise SystemExit(f"{nom} doit valoir 0 ou 1.")
+    return valeur == "1"
 
 
 def _dev_secret() -> str:

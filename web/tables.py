@@ -79,15 +79,19 @@ class AncienMotDePasse(Table, tablename="ancien_mot_de_passe"):
     cree_le = Timestamptz()
 
 
-class Verrou(Table, tablename="verrou"):
-    """Failure counter keyed by the typed identifiant, whether or not an account has it,
-    so that the lock itself never tells which identifiants exist."""
+class Compteur(Table, tablename="compteur"):
+    """Failure counters (web.connexion.verrou), reserved by one upsert each: per typed identifiant
+    and device, per typed identifiant for unknown devices (whether or not an account has it, so
+    that a lock never tells which identifiants exist), and per client address over a window."""
 
     id = Serial(primary_key=True)
-    cle = Varchar(length=32, unique=True)
+    cle = Varchar(length=120, unique=True)
     echecs = Integer(default=0)
     verrou_jusqua = Timestamptz(null=True, default=None)
-    dernier_echec = Timestamptz(null=True, default=None)
+    debut = Timestamptz(null=True, default=None)  # start of the counting window
+    jeton = Varchar(length=32, default="")  # the last reservation that was let through
+    alerte_le = Timestamptz(null=True, default=None)  # the owner was last mailed about a lock
+    maj_le = Timestamptz()
 
 
 class Session(Table, tablename="session"):
@@ -128,7 +132,7 @@ class Courriel(Table, tablename="courriel"):
     cree_le = Timestamptz()
     destinataire = Varchar(length=254)
     sujet = Varchar(length=200)
-    corps = Text()  # emptied once sent: it may hold a temporary password
+    corps = Text()  # sealed (web.courriels.sceller): it may hold a temporary password; emptied once sent or given up
     statut = Varchar(length=12, default="a_envoyer", index=True)
     tentatives = Integer(default=0)
     prochain_essai = Timestamptz()
@@ -147,6 +151,16 @@ class DemandeRenouvellement(Table, tablename="demande_renouvellement"):
     statut = Varchar(length=12, default="en_attente", index=True)  # en_attente | traitee
     traitee_par = ForeignKey(references=Utilisateur, null=True)
     traitee_le = Timestamptz(null=True, default=None)
+
+
+class DemandeOubli(Table, tablename="demande_oubli"):
+    """"Mot de passe oublié" as typed, queued by the request and handled by the background task:
+    the request does the same work whether or not the identifiant exists."""
+
+    id = Serial(primary_key=True)
+    identifiant = Varchar(length=32)
+    adresse = Varchar(length=45, default="")
+    cree_le = Timestamptz()
 
 
 class Titulaire(Table, tablename="titulaire"):

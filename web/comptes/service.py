@@ -87,7 +87,7 @@ async def renouveler_mot_de_passe(settings: Settings, cible: Utilisateur, *, act
             }
         ).where(Utilisateur.id == cible.id)
         await sessions.fermer_toutes(cible.id)
-        await verrou.effacer(cible.identifiant)
+        await verrou.effacer_identifiant(cible.identifiant)
         sujet, corps = _courriel_mot_de_passe(settings, cible, mot_de_passe, renouvellement=True)
         await courriels.mettre_en_file(cible.courriel, sujet, corps)
         await journaliser("mot_de_passe_renouvele", acteur=acteur, cible=cible.id, organisme=cible.organisme, adresse=adresse)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from litestar import Request, Response, Router, get, post
 from litestar.datastructures import Cookie
 
-from web import cgu, sessions
+from web import cgu, courriels, sessions
 from web.comptes.hachage import verifier
 from web.comptes.identifiant import normaliser_identifiant
 from web.comptes.mot_de_passe import changer, deja_utilise
-from web.connexion import verrou
+from web.comptes.service import nom_affiche
+from web.connexion import appareil, verrou
 from web.connexion.forms import FormConnexion, FormNouveauMotDePasse
 from web.db import ecriture
 from web.droits import cgu_a_jour, est_agent_cdc, exiger_connexion, exiger_session
@@ -42,27 +43,51 @@ def message_verrou(jusqua, now) -> str:
     )
 
 
+SUSPENDU_PENDANT = "Ce compte vient d'être suspendu ou son mot de passe renouvelé : la connexion n'a pas été ouverte."
+ADRESSE_SATUREE = "Trop de tentatives depuis votre poste. Réessayez dans quelques minutes."
+
+
 async def verifier_identite(request: Request, saisie_cle: str, mot_de_passe: str) -> tuple[Utilisateur | None, str | None]:
-    """The shared check of sign-in and first password change: address limit, lock, password.
-    Returns (person, None) on success, else (None, the message to show). Unknown identifiants
-    and wrong passwords take the same time and get the same message."""
+    """The shared check of sign-in, first password change and password change: counters, password.
+    Returns (person, None) on success, else (None, the message to show). Unknown identifiants and
+    wrong passwords take the same path, the same time and get the same message.
+
+    A browser with a device cookie for this identifiant has its own counter; any other client
+    counts against the identifiant's "unknown device" counter and its address. Each counter is
+    reserved before argon2 runs (web.connexion.verrou)."""
     now = maintenant()
     ip = adresse(request)
-    if await verrou.adresse_saturee(ip, now):
-        return None, "Trop de tentatives depuis votre poste. Réessayez dans quelques minutes."
-    if jusqua := await verrou.bloque_jusqua(saisie_cle, now):
-        return None, message_verrou(jusqua, now)
+    nonce = appareil.appareil(request, saisie_cle)
+    fenetre = None if nonce else verrou.cle_adresse(ip)
+    if fenetre and not await verrou.reserver_fenetre(fenetre, verrou.MAX_PAR_ADRESSE, verrou.FENETRE_ADRESSE, now):
+        await journaliser("connexion_refusee", adresse=ip, identifiant_saisi=saisie_cle, detail="limite par adresse atteinte")
+        return None, ADRESSE_SATUREE
+    r = await verrou.reserver(verrou.cle_identifiant(saisie_cle, nonce), now)
+    poste = "poste reconnu" if nonce else "poste inconnu"
+    if not r.admise:
+        if fenetre:  # no password was checked: the address keeps its attempt
+            await verrou.rendre(fenetre)
+        await journaliser("connexion_refusee", adresse=ip, identifiant_saisi=saisie_cle, detail=f"identifiant bloqué ({poste})")
+        return None, message_verrou(r.verrou_jusqua, now)
     u = await Utilisateur.objects().where(Utilisateur.identifiant == saisie_cle).first()
     ok = await verifier(u.mot_de_passe if u else None, mot_de_passe)
     if not ok:
+        verrouille = r.verrouille_si_echec(now)
         async with ecriture():
-            jusqua = await verrou.noter_echec(saisie_cle, now)
             ids = {"cible": u.id, "organisme": u.organisme} if u else {}
-            await journaliser("connexion_echec", adresse=ip, identifiant_saisi=saisie_cle, **ids)
-            if jusqua:
-                await journaliser("connexion_verrou", adresse=ip, identifiant_saisi=saisie_cle, **ids)
-        return None, message_verrou(jusqua, now) if jusqua else INCORRECT
-    await verrou.effacer(saisie_cle)
+            await journaliser("connexion_echec", adresse=ip, identifiant_saisi=saisie_cle, detail=poste, **ids)
+            if verrouille:
+                minutes = verrou.minutes_restantes(r.verrou_jusqua, now)
+                await journaliser("connexion_verrou", adresse=ip, identifiant_saisi=saisie_cle, detail=f"{minutes} min, {poste}", **ids)
+                # The owner hears of a stranger's guesses, once a day at most; nobody for an unknown identifiant.
+                if not nonce and await verrou.reclamer_alerte(r.cle, now) and u is not None and u.statut == ACTIF:
+                    await courriels.mettre_en_file(u.courriel, *courriel_alerte(request, u, ip, now))
+        if verrouille:
+            courriels.reveiller()
+        return None, message_verrou(r.verrou_jusqua, now) if verrouille else INCORRECT
+    await verrou.effacer(r.cle)
+    if fenetre:
+        await verrou.rendre(fenetre)
     # Past this point the password was right: saying why the account cannot be used
     # reveals nothing to someone who does not already hold it.
     if u.statut != ACTIF or (u.organisme and await Organisme.exists().where((Organisme.id == u.organisme) & (Organisme.statut != ACTIF))):
@@ -70,6 +95,21 @@ async def verifier_identite(request: Request, saisie_cle: str, mot_de_passe: str
     if u.mot_de_passe_temporaire and (u.mot_de_passe_expire_le is None or u.mot_de_passe_expire_le < now):
         return None, TEMPORAIRE_EXPIRE
     return u, None
+
+
+def courriel_alerte(request: Request, u: Utilisateur, ip: str, now) -> tuple[str, str]:
+    settings = request.app.state.settings
+    return (
+        "Portail gestionnaire : tentatives de connexion à votre compte",
+        f"Bonjour {nom_affiche(u)},\n\n"
+        f"Plusieurs mots de passe erronés ont été saisis pour votre identifiant {u.identifiant} depuis un poste "
+        f"où vous ne vous êtes jamais connecté (adresse {ip}, le {now:%d/%m/%Y à %H:%M} UTC). Les essais depuis "
+        "les postes inconnus sont maintenant ralentis ; le poste d'où vous vous connectez habituellement n'est pas bloqué.\n\n"
+        "Si c'était vous, vous pouvez réessayer plus tard ou utiliser « Mot de passe oublié ». Sinon, votre mot de passe "
+        "n'a pas été trouvé : vous n'avez rien à faire, mais vous pouvez prévenir votre administrateur.\n\n"
+        f"Adresse du portail : {settings.base_url}/connexion\n\n"
+        "Ce message est envoyé automatiquement, merci de ne pas y répondre.\n",
+    )
 
 
 @get("/connexion", name="connexion")
@@ -104,13 +144,19 @@ async def se_connecter(request: Request) -> Response:
             adresse=adresse(request),
             detail="mot de passe temporaire : changement demandé",
         )
-        return rendre(request, "connexion/premiere.html", {"identifiant": u.identifiant})
+        reponse = rendre(request, "connexion/premiere.html", {"identifiant": u.identifiant})
+        reponse.set_cookie(appareil.cookie(request, u.identifiant))
+        return reponse
     async with ecriture():
         await sessions.fermer(request.cookies.get(sessions.COOKIE))
-        jeton = await sessions.ouvrir(u.id, adresse(request))
-        await journaliser("connexion", acteur=u.id, cible=u.id, organisme=u.organisme, adresse=adresse(request))
+        jeton = await sessions.ouvrir(u.id, adresse(request), hash_verifie=u.mot_de_passe)
+        if jeton is not None:
+            await journaliser("connexion", acteur=u.id, cible=u.id, organisme=u.organisme, adresse=adresse(request))
+    if jeton is None:  # suspended or renewed while the password was being checked
+        return rendre(request, "connexion/connexion.html", {"form": form, "echec": SUSPENDU_PENDANT}, status_code=422)
     reponse = rediriger(request, "/" if cgu_a_jour(u) else "/cgu")
     reponse.set_cookie(cookie_session(request, jeton))
+    reponse.set_cookie(appareil.cookie(request, u.identifiant))
     return reponse
 
 

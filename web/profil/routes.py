@@ -149,7 +149,7 @@ async def changer_mot_de_passe(request: Request) -> Response:
     await changer(u, form.nouveau, adresse=adresse(request))
     # Every session ended with the change; this browser gets a fresh one, the others stay out.
     jeton = await sessions.ouvrir(u.id, adresse(request))
-    reponse = rediriger(request, "/profil/mot-de-passe/modifie")
+    reponse = rediriger(request, "/profil/mot-de-passe/modifie" if jeton else "/connexion")
     reponse.set_cookie(cookie_session(request, jeton))
     return reponse
 
