@@ -91,6 +91,7 @@ def env_portail(**extra: str) -> dict[str, str]:
     return {
         **env,
         "PORTAIL_ENV": "production",  # what is measured is what would serve: templates not re-checked, and so on
+        "PORTAIL_SERVER_TIMING": "1",  # the server's own time, read by the search percentiles; off unless asked for
         "PORTAIL_SECRET_KEY": "banc-d-essai-" + "x" * 40,
         "PORTAIL_COURRIELS_DIR": str(SORTIES / "courriels"),
         **extra,

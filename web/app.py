@@ -9,11 +9,15 @@ from collections.abc import AsyncIterator
 
 from litestar import Litestar, Request, Response
 from litestar.config.csrf import CSRFConfig
-from litestar.datastructures import State
-from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
+from litestar.datastructures import MutableScopeHeaders, State
+from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException, ValidationException
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.csrf import CSRF_SECRET_LENGTH, CSRFMiddleware
+from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from litestar.types import Message, Scope
 from piccolo.engine.postgres import PostgresEngine
 
 from web import courriels, droits
@@ -21,6 +25,7 @@ from web.cdc.routes import router as cdc_router
 from web.connexion.routes import router as connexion_router
 from web.delegations.routes import router as delegations_router
 from web.dossiers.routes import router as dossiers_router
+from web.entrees import a_des_controles
 from web.habilitations.forms import CHAMPS_EN_LIGNE
 from web.habilitations.routes import router as habilitations_router
 from web.mesure import ServerTimingMiddleware
@@ -42,23 +47,51 @@ CSP = (
 
 
 def entetes_securite(settings: Settings):
-    async def after_request(response: Response) -> Response:
-        h = response.headers
-        h.setdefault("Content-Security-Policy", CSP)
-        h.setdefault("X-Content-Type-Options", "nosniff")
-        h.setdefault("Referrer-Policy", "same-origin")
-        h.setdefault("X-Frame-Options", "DENY")
-        h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        # Pages show personal data: never keep them in any cache. Static files may be.
-        media_type = getattr(response, "media_type", None)  # file responses have none
-        if str(getattr(media_type, "value", media_type) or "").startswith("text/html"):
-            h.setdefault("Cache-Control", "no-store")
-        if settings.production:
-            h.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
-        return response
+    """The one place the security headers are set: a hook on every message the application sends,
+    outside its exception handling and routing, so that errors (403, 404, 405, 500, CSRF refusals),
+    redirects and static files carry them as the pages do."""
+    entetes = [
+        (b"content-security-policy", CSP.encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"same-origin"),
+        (b"x-frame-options", b"DENY"),
+        (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+        (b"cross-origin-opener-policy", b"same-origin"),
+    ]
+    if settings.production:
+        entetes.append((b"strict-transport-security", b"max-age=63072000; includeSubDomains"))
 
-    return after_request
+    async def avant_envoi(message: Message, scope: Scope) -> None:
+        if message["type"] != "http.response.start":
+            return
+        h = MutableScopeHeaders.from_message(message)
+        for nom, valeur in entetes:
+            if nom.decode() not in h:
+                h.add(nom.decode(), valeur.decode())
+        # Pages, fragments, redirects and errors show or lead to personal data: never kept in any
+        # cache. Static files may be.
+        if "cache-control" not in h and not scope.get("path", "").startswith("/static/"):
+            h.add("cache-control", "no-store")
+
+    return avant_envoi
+
+
+class CSRFStrict(CSRFMiddleware):
+    """Litestar's CSRF check, refusing (403) a token that is not an ASCII string of the right
+    length before comparing: compare_digest raises on non-ASCII text, which made a 500."""
+
+    def _csrf_tokens_match(self, request_csrf_token, cookie_csrf_token) -> bool:
+        for jeton in (request_csrf_token, cookie_csrf_token):
+            if not isinstance(jeton, str) or len(jeton) != 2 * CSRF_SECRET_LENGTH or not jeton.isascii():
+                return False
+        return super()._csrf_tokens_match(request_csrf_token, cookie_csrf_token)
+
+
+async def refuser_controles(request: Request) -> None:
+    """Query strings hold no control character (NUL would even reach PostgreSQL): a 400 page."""
+    for cle, valeur in request.query_params.multi_items():
+        if a_des_controles(cle) or a_des_controles(str(valeur)):
+            raise ValidationException("caractères de contrôle dans l'adresse")
 
 
 def page_erreur(request: Request, status: int, titre: str, message: str) -> Response:
@@ -83,6 +116,10 @@ def gestion_erreurs() -> dict:
             return page_erreur(request, 404, "Page introuvable", "La page demandée n'existe pas ou n'est plus disponible.")
         if exc.status_code == 405:
             return page_erreur(request, 405, "Action impossible", "Cette adresse ne s'utilise pas ainsi.")
+        if exc.status_code == 429:
+            return page_erreur(
+                request, 429, "Trop de demandes", "Vous avez fait trop de demandes en peu de temps. Patientez une minute puis recommencez."
+            )
         if exc.status_code == 403:
             return page_erreur(request, 403, "Accès refusé", "Vous n'avez pas les droits nécessaires pour cette action.")
         if exc.status_code < 500:
@@ -162,16 +199,25 @@ def create_app(settings: Settings | None = None, *, services: bool = True) -> Li
             create_static_files_router(path="/static", directories=[ROOT / "static"], name="static"),
         ],
         template_config=TemplateConfig(instance=jinja),
-        csrf_config=CSRFConfig(
-            secret=settings.secret_key,
-            cookie_name="portail_csrf",
-            cookie_secure=settings.production,
-            cookie_httponly=True,
-            cookie_samesite="lax",
-        ),
-        middleware=[ServerTimingMiddleware, SessionMiddleware],
+        middleware=[
+            *([ServerTimingMiddleware] if settings.server_timing else []),
+            SessionMiddleware,
+            DefineMiddleware(
+                CSRFStrict,
+                config=CSRFConfig(
+                    secret=settings.secret_key,
+                    cookie_name="portail_csrf",
+                    cookie_secure=settings.production,
+                    cookie_httponly=True,
+                    cookie_samesite="lax",
+                ),
+            ),
+        ],
         lifespan=[cycle],
-        after_request=entetes_securite(settings),
+        before_send=[entetes_securite(settings)],
+        before_request=refuser_controles,
+        # The OpenAPI document and its viewers describe the portal to whoever asks: development only.
+        openapi_config=OpenAPIConfig(title="Portail gestionnaire", version="1") if settings.env == "development" else None,
         exception_handlers=gestion_erreurs(),
         state=State({"settings": settings}),
         debug=False,

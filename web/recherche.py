@@ -12,17 +12,22 @@ def cle(texte: str) -> str:
     return " ".join(sans_accents.upper().split())
 
 
-def intervalle_prefixe(texte: str) -> tuple[str, str] | None:
+def intervalle_prefixe(texte: str) -> tuple[str, str | None] | None:
     """[début, fin[ holding exactly the keys that start with cle(texte), in code-point order
     (SQLite's BINARY, and the "C" collation the search keys have on PostgreSQL): a range the
-    index answers on both engines, where LIKE 'X%' is not indexed by SQLite's default."""
+    index answers on both engines, where LIKE 'X%' is not indexed by SQLite's default.
+    fin is None when no string follows the prefix's (it ends with U+10FFFF only)."""
     debut = cle(texte)
     if not debut:
         return None
-    suivant = ord(debut[-1]) + 1
+    # The last character that can be incremented; U+10FFFF, the last code point, cannot.
+    base = debut.rstrip(chr(0x10FFFF))
+    if not base:
+        return debut, None
+    suivant = ord(base[-1]) + 1
     if 0xD800 <= suivant <= 0xDFFF:  # surrogates are no characters
         suivant = 0xE000
-    return debut, debut[:-1] + chr(suivant)
+    return debut, base[:-1] + chr(suivant)
 
 
 def motif_prefixe(texte: str) -> str:

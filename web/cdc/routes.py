@@ -13,6 +13,7 @@ from web.cdc import service
 from web.comptes.service import CIVILITES, renouveler_mot_de_passe
 from web.connexion.routes import adresse
 from web.db import est_doublon
+from web.entrees import entier, id_ou_404
 from web.formulaires import Erreurs, lire_formulaire
 from web.journal import TYPES
 from web.organismes.service import TYPES as TYPES_ORGANISME
@@ -75,21 +76,21 @@ async def inscrire_organisme(request: Request) -> Response:
     return rediriger(request, f"/cdc/organismes/{admin.organisme}/inscrit")
 
 
-async def organisme_ou_404(id_: int) -> Organisme:
-    org = await Organisme.objects().where(Organisme.id == id_).first() if 0 < id_ < 2**31 else None
+async def organisme_ou_404(id_: str) -> Organisme:
+    org = await Organisme.objects().where(Organisme.id == id_ou_404(id_)).first()
     if org is None:
         raise NotFoundException
     return org
 
 
-@get("/organismes/{id_:int}/inscrit")
-async def inscrit(request: Request, id_: FromPath[int]) -> Response:
+@get("/organismes/{id_:str}/inscrit")
+async def inscrit(request: Request, id_: FromPath[str]) -> Response:
     org = await organisme_ou_404(id_)
     return rendre(request, "cdc/inscrit.html", {"org": org, "principal": await service.principal_de(org.id)})
 
 
-@get("/organismes/{id_:int}")
-async def fiche(request: Request, id_: FromPath[int]) -> Response:
+@get("/organismes/{id_:str}")
+async def fiche(request: Request, id_: FromPath[str]) -> Response:
     org = await organisme_ou_404(id_)
     principal = await service.principal_de(org.id)
     candidats = (
@@ -109,8 +110,8 @@ async def fiche(request: Request, id_: FromPath[int]) -> Response:
     return rendre(request, "cdc/organisme.html", ctx)
 
 
-@post("/organismes/{id_:int}/renouveler")
-async def renouveler(request: Request, id_: FromPath[int]) -> Response:
+@post("/organismes/{id_:str}/renouveler")
+async def renouveler(request: Request, id_: FromPath[str]) -> Response:
     org = await organisme_ou_404(id_)
     principal = await service.principal_de(org.id)
     if principal is None or not droits.peut_renouveler(request.state.utilisateur, principal):
@@ -119,14 +120,14 @@ async def renouveler(request: Request, id_: FromPath[int]) -> Response:
     return rediriger(request, f"/cdc/organismes/{org.id}?fait=renouvele")
 
 
-@post("/organismes/{id_:int}/transferer")
-async def transferer(request: Request, id_: FromPath[int]) -> Response:
+@post("/organismes/{id_:str}/transferer")
+async def transferer(request: Request, id_: FromPath[str]) -> Response:
     org = await organisme_ou_404(id_)
     choix = (await lire_formulaire(request)).get("nouveau", "")
     try:
-        if not (choix.isascii() and choix.isdigit() and len(choix) < 12):
+        if (nouveau := entier(choix, minimum=1)) is None:
             raise service.TransfertImpossible
-        await service.transferer(request.state.utilisateur, org, int(choix), adresse(request))
+        await service.transferer(request.state.utilisateur, org, nouveau, adresse(request))
     except service.TransfertImpossible:
         return rediriger(request, f"/cdc/organismes/{org.id}?erreur=transfert")
     return rediriger(request, f"/cdc/organismes/{org.id}?fait=transfere")
@@ -140,13 +141,13 @@ async def basculer(request: Request, id_: int, de: str, vers: str, fait: str) ->
     return rediriger(request, f"/cdc/organismes/{org.id}?fait={fait}")
 
 
-@post("/organismes/{id_:int}/suspendre")
-async def suspendre(request: Request, id_: FromPath[int]) -> Response:
+@post("/organismes/{id_:str}/suspendre")
+async def suspendre(request: Request, id_: FromPath[str]) -> Response:
     return await basculer(request, id_, ACTIF, SUSPENDU, "suspendu")
 
 
-@post("/organismes/{id_:int}/reactiver")
-async def reactiver(request: Request, id_: FromPath[int]) -> Response:
+@post("/organismes/{id_:str}/reactiver")
+async def reactiver(request: Request, id_: FromPath[str]) -> Response:
     return await basculer(request, id_, SUSPENDU, ACTIF, "reactive")
 
 
@@ -156,10 +157,10 @@ async def demandes(request: Request) -> Response:
     return rendre(request, "renouvellement/demandes.html", {"demandes": lignes, "fait": request.query_params.get("fait"), "espace": "cdc"})
 
 
-@post("/demandes/{id_:int}/renouveler")
-async def servir(request: Request, id_: FromPath[int]) -> Response:
+@post("/demandes/{id_:str}/renouveler")
+async def servir(request: Request, id_: FromPath[str]) -> Response:
     try:
-        servie = await renouvellement.servir(request.app.state.settings, id_, request.state.utilisateur, adresse(request))
+        servie = await renouvellement.servir(request.app.state.settings, id_ou_404(id_), request.state.utilisateur, adresse(request))
     except renouvellement.NonAutorise:
         raise droits.Interdit from None
     # Served meanwhile by another agent (or no such request): say so, renew nothing twice.

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from piccolo.columns.combination import WhereRaw
 
 from web.db import ecriture
+from web.entrees import page
 from web.journal import journaliser
 from web.recherche import motif_prefixe
 from web.tables import ACTIF, DELEGUE, GESTIONNAIRE, PRINCIPAL, SUSPENDU, Journal, Organisme, Session, Utilisateur
@@ -121,7 +122,7 @@ async def journal(organisme_id: int, page: int) -> tuple[list[dict], int]:
 
 
 def numero_de_page(valeur: str) -> int:
-    return max(1, min(int(valeur), 10_000)) if valeur.isascii() and valeur.isdigit() and len(valeur) < 6 else 1
+    return page(valeur)
 
 
 async def effectifs(organisme_id: int) -> dict[str, int]:

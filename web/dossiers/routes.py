@@ -15,6 +15,7 @@ from web.connexion.routes import adresse
 from web.dossiers import service
 from web.dossiers import transitions as tr
 from web.droits import Interdit, exiger_organisme
+from web.entrees import id_ou_404
 from web.formulaires import Erreurs, lire_formulaire, texte
 from web.rendu import cible, rediriger, rendre
 from web.tables import Dossier
@@ -39,9 +40,9 @@ def exiger(request: Request, action: str) -> None:
         raise Interdit
 
 
-async def charger_dossier(request: Request, dossier_id: FromPath[int]) -> Dossier:
+async def charger_dossier(request: Request, dossier_id: FromPath[str]) -> Dossier:
     exiger(request, "consulter")
-    d = await service.dossier_de(request.state.organisme.id, dossier_id)
+    d = await service.dossier_de(request.state.organisme.id, id_ou_404(dossier_id))
     if d is None:
         raise NotFoundException
     return d
@@ -54,16 +55,16 @@ def ctx_formulaire(t, form: service.FormDossier, d: Dossier | None = None) -> di
     return {"t": t, "form": form, "d": d, "libelles": service.LIBELLES}
 
 
-@get("/titulaires/{titulaire_id:int}/dossiers/nouveau")
-async def page_nouveau(request: Request, titulaire_id: FromPath[int]) -> Response:
-    t = await charger(request, titulaire_id)
+@get("/titulaires/{titulaire_id:str}/dossiers/nouveau")
+async def page_nouveau(request: Request, titulaire_id: FromPath[str]) -> Response:
+    t = await charger(request, id_ou_404(titulaire_id))
     exiger(request, "creer")
     return rendre(request, "dossiers/formulaire.html", ctx_formulaire(t, service.FormDossier()))
 
 
-@post("/titulaires/{titulaire_id:int}/dossiers/nouveau")
-async def creer(request: Request, titulaire_id: FromPath[int]) -> Response:
-    t = await charger(request, titulaire_id)
+@post("/titulaires/{titulaire_id:str}/dossiers/nouveau")
+async def creer(request: Request, titulaire_id: FromPath[str]) -> Response:
+    t = await charger(request, id_ou_404(titulaire_id))
     exiger(request, "creer")
     form = service.FormDossier.lire(await lire_formulaire(request))
     if form.erreurs:
@@ -72,8 +73,8 @@ async def creer(request: Request, titulaire_id: FromPath[int]) -> Response:
     return rediriger(request, f"/dossiers/{d.id}?fait=cree")
 
 
-@get("/dossiers/{dossier_id:int}/modifier")
-async def page_modifier(request: Request, dossier_id: FromPath[int]) -> Response:
+@get("/dossiers/{dossier_id:str}/modifier")
+async def page_modifier(request: Request, dossier_id: FromPath[str]) -> Response:
     d = await charger_dossier(request, dossier_id)
     if not droits.peut_transition(request.state.utilisateur, request.state.organisme, d, "modifier"):
         raise Interdit
@@ -81,8 +82,8 @@ async def page_modifier(request: Request, dossier_id: FromPath[int]) -> Response
     return rendre(request, "dossiers/formulaire.html", ctx_formulaire(t, service.FormDossier.de(d), d))
 
 
-@post("/dossiers/{dossier_id:int}/modifier")
-async def modifier(request: Request, dossier_id: FromPath[int]) -> Response:
+@post("/dossiers/{dossier_id:str}/modifier")
+async def modifier(request: Request, dossier_id: FromPath[str]) -> Response:
     d = await charger_dossier(request, dossier_id)
     if not droits.peut_transition(request.state.utilisateur, request.state.organisme, d, "modifier"):
         raise Interdit
@@ -118,14 +119,14 @@ async def ctx_dossier(request: Request, d: Dossier, erreurs: Erreurs | None = No
     }
 
 
-@get("/dossiers/{dossier_id:int}")
-async def page_dossier(request: Request, dossier_id: FromPath[int]) -> Response:
+@get("/dossiers/{dossier_id:str}")
+async def page_dossier(request: Request, dossier_id: FromPath[str]) -> Response:
     d = await charger_dossier(request, dossier_id)
     return rendre(request, "dossiers/dossier.html", await ctx_dossier(request, d))
 
 
-@post("/dossiers/{dossier_id:int}/{action:str}")
-async def agir(request: Request, dossier_id: FromPath[int], action: FromPath[str]) -> Response:
+@post("/dossiers/{dossier_id:str}/{action:str}")
+async def agir(request: Request, dossier_id: FromPath[str], action: FromPath[str]) -> Response:
     if action not in ("supprimer", "valider", "rejeter", "renvoyer", "cloturer"):
         raise NotFoundException
     moi, org = request.state.utilisateur, request.state.organisme

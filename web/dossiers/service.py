@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from web import formulaires
 from web.db import ecriture, est_doublon
 from web.dossiers import transitions as tr
+from web.entrees import entier
 from web.formulaires import Erreurs
 from web.journal import journaliser
 from web.tables import Dossier, HistoriqueDossier, Mouvement, Titulaire, Utilisateur
@@ -58,10 +59,10 @@ def lire_heures(d: dict[str, str], nom: str, e: Erreurs, *, minimum: int = 1) ->
     if not valeur:
         e[nom] = f"Saisissez le champ « {LIBELLES[nom]} »."
         return None
-    if not valeur.isdigit() or len(valeur) > 6:
+    n = entier(valeur, maximum=10**9)
+    if n is None:
         e[nom] = f"« {LIBELLES[nom]} » doit être un nombre entier d'heures."
         return None
-    n = int(valeur)
     if n < minimum or n > HEURES_MAX:
         e[nom] = f"« {LIBELLES[nom]} » doit être compris entre {minimum} et {HEURES_MAX} heures."
         return None
@@ -218,14 +219,16 @@ async def changer_statut(moi: Utilisateur, d: Dossier, action: str, *, motif: st
 
 async def _verrouiller_compte(titulaire_id: int) -> None:
     """Serialise debits of one titulaire so that the balance read below stays true until commit
-    (SQLite's BEGIN IMMEDIATE already serialises every writer)."""
+    (SQLite's BEGIN IMMEDIATE already serialises every writer). Taken first in the transaction:
+    a dossier inserted before it holds a key-share lock on the titulaire, and two closures each
+    holding one and waiting for the other's update lock deadlocked on PostgreSQL."""
     engine = Titulaire._meta.db
     if engine.engine_type == "postgres":
         await Titulaire.select(Titulaire.id).where(Titulaire.id == titulaire_id).lock_rows()
 
 
 async def _debiter(titulaire_id: int, dossier_id: int, heures: int, intitule: str) -> None:
-    await _verrouiller_compte(titulaire_id)
+    """Call after _verrouiller_compte, in the same transaction."""
     tr.verifier_debit(await titulaires.solde(titulaire_id), heures)
     await Mouvement.insert(
         Mouvement(
@@ -244,6 +247,7 @@ async def cloturer(moi: Utilisateur, d: Dossier, heures: int, adresse: str = "")
     tr.appliquer(d.statut, "cloturer")
     try:
         async with ecriture():
+            await _verrouiller_compte(_fk(d.titulaire))
             fait = (
                 await Dossier.update({Dossier.statut: tr.CLOTURE, Dossier.heures_realisees: heures, Dossier.modifie_le: maintenant()})
                 .where((Dossier.id == d.id) & (Dossier.statut == tr.VALIDE))
@@ -266,6 +270,7 @@ async def cloture_simplifiee(moi: Utilisateur, titulaire_id: int, f: FormDossier
     """A training already done: recorded and closed in one step, its hours debited."""
     now = maintenant()
     async with ecriture():
+        await _verrouiller_compte(titulaire_id)
         d = Dossier(
             titulaire=titulaire_id, organisme=moi.organisme, intitule=f.intitule, organisme_formation=f.organisme_formation,
             date_debut=f.debut, date_fin=f.fin, heures_prevues=f.realisees, heures_realisees=f.realisees,

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from web import formulaires
 from web.comptes.service import CIVILITES
 from web.droits import NIVEAUX
+from web.entrees import entier
 from web.formulaires import Erreurs
 
 # Guide, "Ajouter un gestionnaire": what each level allows (cumulative).
@@ -89,11 +90,11 @@ class FormGestionnaire:
             e["telephone_fixe"] = "Au moins un numéro de téléphone doit être indiqué."
         if f.niveau and f.niveau not in NIVEAUX:
             e["niveau"] = "Choisissez un des niveaux d'habilitation proposés."
-        if f.unite and not f.unite.isdigit():
+        if f.unite and entier(f.unite, minimum=1) is None:
             e["unite"] = "Choisissez une des unités proposées."
         f.erreurs = e
         return f
 
     @property
     def unite_id(self) -> int | None:
-        return int(self.unite) if self.unite else None
+        return entier(self.unite, minimum=1) if self.unite else None

@@ -13,6 +13,8 @@ from web import droits
 from web.comptes.service import renouveler_mot_de_passe
 from web.connexion.routes import adresse
 from web.droits import Interdit
+from web.entrees import id_ou_404
+from web.entrees import page as numero_de_page
 from web.formulaires import lire_formulaire
 from web.habilitations import service
 from web.habilitations.forms import CHAMPS_EN_LIGNE, DESCRIPTIONS_NIVEAUX, LIBELLES, FormGestionnaire
@@ -139,8 +141,8 @@ async def verifier_references(moi: Utilisateur, form: FormGestionnaire, sauf: in
         raise Interdit
 
 
-@get("/{id_:int}/cree")
-async def cree(request: Request, id_: FromPath[int]) -> Response:
+@get("/{id_:str}/cree")
+async def cree(request: Request, id_: FromPath[str]) -> Response:
     moi = request.state.utilisateur
     u = await gestionnaire_gere(request, id_)
     # The identifiant is handed over by its creator only: nobody else gets this screen.
@@ -149,16 +151,16 @@ async def cree(request: Request, id_: FromPath[int]) -> Response:
     return rendre(request, "habilitations/cree.html", {"g": u})
 
 
-async def gestionnaire_gere(request: Request, id_: int) -> Utilisateur:
+async def gestionnaire_gere(request: Request, id_: str) -> Utilisateur:
     moi = request.state.utilisateur
-    u = await service.gestionnaire_de(moi, id_)
+    u = await service.gestionnaire_de(moi, id_ou_404(id_))
     if u is None:
         raise NotFoundException
     return u
 
 
-@get("/{id_:int}")
-async def fiche(request: Request, id_: FromPath[int]) -> Response:
+@get("/{id_:str}")
+async def fiche(request: Request, id_: FromPath[str]) -> Response:
     moi = request.state.utilisateur
     g = await gestionnaire_gere(request, id_)
     form = FormGestionnaire(
@@ -171,8 +173,8 @@ async def fiche(request: Request, id_: FromPath[int]) -> Response:
     return rendre(request, "habilitations/gestionnaire.html", ctx)
 
 
-@post("/{id_:int}")
-async def enregistrer(request: Request, id_: FromPath[int]) -> Response:
+@post("/{id_:str}")
+async def enregistrer(request: Request, id_: FromPath[str]) -> Response:
     moi = request.state.utilisateur
     g = await gestionnaire_gere(request, id_)
     if not droits.peut_gerer(moi, g):
@@ -193,7 +195,7 @@ async def enregistrer(request: Request, id_: FromPath[int]) -> Response:
     return rediriger(request, f"/habilitations/{g.id}?fait=enregistre")
 
 
-async def action(request: Request, id_: int, permis, faire) -> Response:
+async def action(request: Request, id_: str, permis, faire) -> Response:
     moi = request.state.utilisateur
     g = await gestionnaire_gere(request, id_)
     if not permis(moi, g):
@@ -202,8 +204,8 @@ async def action(request: Request, id_: int, permis, faire) -> Response:
     return rediriger(request, f"/habilitations/{g.id}?{fait}")
 
 
-@post("/{id_:int}/suspendre")
-async def suspendre(request: Request, id_: FromPath[int]) -> Response:
+@post("/{id_:str}/suspendre")
+async def suspendre(request: Request, id_: FromPath[str]) -> Response:
     async def faire(moi, g):
         if g.statut == ACTIF:
             await service.changer_statut(moi, g, SUSPENDU, adresse=adresse(request))
@@ -212,8 +214,8 @@ async def suspendre(request: Request, id_: FromPath[int]) -> Response:
     return await action(request, id_, droits.peut_gerer, faire)
 
 
-@post("/{id_:int}/reactiver")
-async def reactiver(request: Request, id_: FromPath[int]) -> Response:
+@post("/{id_:str}/reactiver")
+async def reactiver(request: Request, id_: FromPath[str]) -> Response:
     async def faire(moi, g):
         if g.statut == SUSPENDU:
             try:
@@ -225,8 +227,8 @@ async def reactiver(request: Request, id_: FromPath[int]) -> Response:
     return await action(request, id_, droits.peut_gerer, faire)
 
 
-@post("/{id_:int}/renouveler")
-async def renouveler(request: Request, id_: FromPath[int]) -> Response:
+@post("/{id_:str}/renouveler")
+async def renouveler(request: Request, id_: FromPath[str]) -> Response:
     async def faire(moi, g):
         await renouveler_mot_de_passe(request.app.state.settings, g, acteur=moi.id, adresse=adresse(request))
         return "fait=renouvele"
@@ -240,7 +242,7 @@ async def journal(request: Request) -> Response:
     q = request.query_params
     personne = q.get("personne", "").strip().upper()[:8]
     type_ = q.get("type", "")
-    page = int(q["page"]) if q.get("page", "").isdigit() else 1
+    page = numero_de_page(q.get("page"))
     filtre = Journal.organisme == moi.organisme
     if type_ in TYPES:
         filtre &= Journal.type == type_

@@ -9,6 +9,8 @@ from piccolo.engine.sqlite import SQLiteEngine
 from web import courriels, sessions
 from web.comptes.service import ouvrir_compte
 from web.db import ecriture, est_doublon
+from web.entrees import entier
+from web.entrees import page as numero_de_page
 from web.habilitations.forms import FormGestionnaire
 from web.journal import journaliser
 from web.recherche import cle, intervalle_prefixe
@@ -35,7 +37,7 @@ class Criteres:
             nom=q.get("nom", "").strip()[:100],
             identifiant=q.get("identifiant", "").strip()[:8],
             unite=q.get("unite", "").strip()[:12],
-            page=max(1, min(int(page), 10_000)) if page.isdigit() else 1,
+            page=numero_de_page(page),
         )
 
 
@@ -45,9 +47,11 @@ def requetes_recherche(organisme_id: int, c: Criteres):
     filtre = Utilisateur.organisme == organisme_id
     for colonne, saisie in ((Utilisateur.nom_cle, c.nom), (Utilisateur.prenom_cle, c.prenom), (Utilisateur.identifiant, c.identifiant)):
         if intervalle := intervalle_prefixe(saisie):
-            filtre &= (colonne >= intervalle[0]) & (colonne < intervalle[1])
-    if c.unite.isdigit():
-        filtre &= Utilisateur.unite == int(c.unite)
+            filtre &= colonne >= intervalle[0]
+            if intervalle[1] is not None:
+                filtre &= colonne < intervalle[1]
+    if (unite := entier(c.unite, minimum=1)) is not None:
+        filtre &= Utilisateur.unite == unite
     page = (
         Utilisateur.select(
             Utilisateur.id, Utilisateur.civilite, Utilisateur.prenom, Utilisateur.nom, Utilisateur.identifiant,

@@ -9,6 +9,7 @@ from litestar.params import FromPath
 from web import droits
 from web.connexion.routes import adresse
 from web.db import ecriture
+from web.entrees import id_ou_404
 from web.formulaires import lire_formulaire
 from web.habilitations.service import creer_unite
 from web.journal import journaliser
@@ -65,15 +66,15 @@ async def nom_pris(request: Request, nom: str, sauf: int | None = None) -> bool:
     return await Unite.exists().where(filtre)
 
 
-async def unite_de(request: Request, id_: int) -> Unite:
-    u = await Unite.objects().where((Unite.id == id_) & (Unite.organisme == request.state.utilisateur.organisme)).first()
+async def unite_de(request: Request, id_: str) -> Unite:
+    u = await Unite.objects().where((Unite.id == id_ou_404(id_)) & (Unite.organisme == request.state.utilisateur.organisme)).first()
     if u is None:
         raise NotFoundException
     return u
 
 
-@post("/unites/{id_:int}")
-async def renommer(request: Request, id_: FromPath[int]) -> Response:
+@post("/unites/{id_:str}")
+async def renommer(request: Request, id_: FromPath[str]) -> Response:
     unite = await unite_de(request, id_)
     nom = " ".join((await lire_formulaire(request)).get("nom", "").split())
     champ = f"nom-{unite.id}"
@@ -90,8 +91,8 @@ async def renommer(request: Request, id_: FromPath[int]) -> Response:
     return rediriger(request, "/parametres?fait=renommee")
 
 
-@post("/unites/{id_:int}/supprimer")
-async def supprimer(request: Request, id_: FromPath[int]) -> Response:
+@post("/unites/{id_:str}/supprimer")
+async def supprimer(request: Request, id_: FromPath[str]) -> Response:
     unite = await unite_de(request, id_)
     moi = request.state.utilisateur
     async with ecriture():

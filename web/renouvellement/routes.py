@@ -8,6 +8,7 @@ from litestar.params import FromPath
 from web import droits
 from web.comptes.identifiant import normaliser_identifiant
 from web.connexion.routes import adresse
+from web.entrees import id_ou_404
 from web.formulaires import lire_formulaire
 from web.rendu import rediriger, rendre
 from web.renouvellement import service
@@ -40,10 +41,10 @@ async def demandes(request: Request) -> Response:
     return rendre(request, "renouvellement/demandes.html", {**ctx, "espace": "organisme"})
 
 
-@post("/habilitations/demandes/{id_:int}/renouveler", guards=[droits.exiger_administrateur])
-async def servir(request: Request, id_: FromPath[int]) -> Response:
+@post("/habilitations/demandes/{id_:str}/renouveler", guards=[droits.exiger_administrateur])
+async def servir(request: Request, id_: FromPath[str]) -> Response:
     try:
-        servie = await service.servir(request.app.state.settings, id_, request.state.utilisateur, adresse(request))
+        servie = await service.servir(request.app.state.settings, id_ou_404(id_), request.state.utilisateur, adresse(request))
     except service.NonAutorise:
         raise droits.Interdit from None
     # Served meanwhile by another administrator (or no such request): say so, renew nothing twice.

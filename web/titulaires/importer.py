@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import click
 
 from web.db import ecriture
+from web.entrees import entier
 from web.formulaires import Erreurs, courriel, telephone, texte
 from web.recherche import cle
 from web.titulaires import service
@@ -68,14 +69,10 @@ def lire_ligne(brute: dict[str, str]) -> tuple[Ligne | None, list[str]]:
     tel = telephone(d, "telephone", "telephone", e)
     annee = heures = None
     if d.get("annee") or d.get("heures"):
-        if not (d.get("annee", "").isdigit() and 1900 <= int(d["annee"]) <= dt.date.today().year):
+        if (annee := entier(d.get("annee", ""), 1900, dt.date.today().year)) is None:
             e["annee"] = f"« annee » doit être une année entre 1900 et {dt.date.today().year}."
-        else:
-            annee = int(d["annee"])
-        if not (d.get("heures", "").isdigit() and 1 <= int(d["heures"]) <= 400):
+        if (heures := entier(d.get("heures", ""), 1, 400)) is None:
             e["heures"] = "« heures » doit être un nombre entier d'heures entre 1 et 400."
-        else:
-            heures = int(d["heures"])
     if e:
         return None, list(e.values())
     return Ligne(nir, nom_naissance, nom_usage, prenom, naissance, mel, tel, annee, heures), []

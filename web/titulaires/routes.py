@@ -12,6 +12,7 @@ from web.connexion.routes import adresse
 from web.db import ecriture
 from web.dossiers.transitions import LIBELLES_STATUT
 from web.droits import Interdit, exiger_organisme
+from web.entrees import id_ou_404
 from web.formulaires import lire_formulaire
 from web.journal import journaliser
 from web.rendu import cible, rediriger, rendre
@@ -45,7 +46,7 @@ async def page_recherche(request: Request) -> Response:
     return rendre(request, "accueil.html", ctx, bloc=bloc, status_code=422 if r.erreurs else 200, headers=entetes)
 
 
-async def charger(request: Request, titulaire_id: FromPath[int]) -> Titulaire:
+async def charger(request: Request, titulaire_id: int) -> Titulaire:
     moi, org = request.state.utilisateur, request.state.organisme
     if not droits.peut_dossier(moi, org, "consulter"):
         raise Interdit
@@ -70,16 +71,16 @@ async def contexte(request: Request, t: Titulaire, form: service.FormCoordonnees
     }
 
 
-@get("/{titulaire_id:int}")
-async def page_titulaire(request: Request, titulaire_id: FromPath[int]) -> Response:
-    t = await charger(request, titulaire_id)
+@get("/{titulaire_id:str}")
+async def page_titulaire(request: Request, titulaire_id: FromPath[str]) -> Response:
+    t = await charger(request, id_ou_404(titulaire_id))
     return rendre(request, "titulaires/titulaire.html", await contexte(request, t))
 
 
-@post("/{titulaire_id:int}/coordonnees")
-async def modifier_coordonnees(request: Request, titulaire_id: FromPath[int]) -> Response:
+@post("/{titulaire_id:str}/coordonnees")
+async def modifier_coordonnees(request: Request, titulaire_id: FromPath[str]) -> Response:
     moi, org = request.state.utilisateur, request.state.organisme
-    t = await charger(request, titulaire_id)
+    t = await charger(request, id_ou_404(titulaire_id))
     if not droits.peut_dossier(moi, org, "modifier_coordonnees"):
         raise Interdit
     donnees = await lire_formulaire(request)
