@@ -80,7 +80,9 @@ async def mot_de_passe_envoye(destinataire: str) -> str:
     """The temporary password from the last mail queued for this address."""
     row = await Courriel.select(Courriel.corps).where(Courriel.destinataire == destinataire).order_by(Courriel.id, ascending=False).first()
     assert row is not None, f"aucun courriel pour {destinataire}"
-    return extraire_mot_de_passe(row["corps"])
+    from web.courriels import ouvrir
+
+    return extraire_mot_de_passe(ouvrir(Settings.from_env(), row["corps"]))
 
 
 def extraire_mot_de_passe(corps: str) -> str:

@@ -4,20 +4,27 @@ A message is inserted in the same transaction as the change that causes it, then
 sender delivers it: by SMTP when PORTAIL_SMTP_URL is set, else as an .eml file under
 var/courriels/. Each row is claimed by a conditional UPDATE before sending, so two
 instances never send the same message; a failed delivery is retried later.
+
+A body may hold a temporary password: it is stored sealed (Fernet, with a key derived from
+PORTAIL_SECRET_KEY), opened only to build the message, and wiped once delivered or given up.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import re
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from functools import cache
 from urllib.parse import urlparse
 
 import aiosmtplib
+from cryptography.fernet import Fernet
 
+from web.cles import deriver
 from web.settings import Settings
 from web.tables import Courriel
 from web.temps import maintenant
@@ -34,7 +41,26 @@ _reveil = asyncio.Event()
 
 async def mettre_en_file(destinataire: str, sujet: str, corps: str) -> None:
     """Call inside the transaction of the change the message is about."""
-    await Courriel.insert(Courriel(destinataire=destinataire, sujet=sujet, corps=corps, prochain_essai=maintenant()))
+    scelle = sceller(Settings.from_env().secret_key, corps)
+    await Courriel.insert(Courriel(destinataire=destinataire, sujet=sujet, corps=scelle, prochain_essai=maintenant()))
+
+
+@cache
+def _fernet(secret: str) -> Fernet:
+    return Fernet(base64.urlsafe_b64encode(deriver(secret, "courriels")))
+
+
+def sceller(secret: str, corps: str) -> str:
+    """The body as stored: never in clear."""
+    return _fernet(secret).encrypt(corps.encode()).decode()
+
+
+def ouvrir(settings: Settings, corps: str) -> str:
+    """The body to send. A Fernet token always starts with "gAAAAA"; a row queued before bodies
+    were sealed is sent as it was."""
+    if not corps.startswith("gAAAAA"):
+        return corps
+    return _fernet(settings.secret_key).decrypt(corps.encode()).decode()
 
 
 def reveiller() -> None:
@@ -100,17 +126,19 @@ async def livrer(settings: Settings, limite: int = 100) -> int:
             continue  # another instance has it
         c = pris[0]
         try:
-            await _deposer(settings, construire(settings, c["destinataire"], c["sujet"], c["corps"]), c["id"])
+            await _deposer(settings, construire(settings, c["destinataire"], c["sujet"], ouvrir(settings, c["corps"])), c["id"])
         except Exception as exc:  # noqa: BLE001 - any delivery failure is retried
             tentatives = c["tentatives"] + 1
             # Never log the body: it may hold a temporary password.
             log.warning("courriel %s non remis (tentative %s) : %s", c["id"], tentatives, type(exc).__name__)
+            final = tentatives >= MAX_TENTATIVES
             await Courriel.update(
                 {
-                    Courriel.statut: ECHEC if tentatives >= MAX_TENTATIVES else A_ENVOYER,
+                    Courriel.statut: ECHEC if final else A_ENVOYER,
                     Courriel.tentatives: tentatives,
                     Courriel.prochain_essai: maintenant() + timedelta(seconds=min(30 * 2**tentatives, 3600)),
                     Courriel.erreur: type(exc).__name__[:300],
+                    **({Courriel.corps: ""} if final else {}),  # given up: nothing kept to leak
                 }
             ).where(Courriel.id == c["id"])
             continue

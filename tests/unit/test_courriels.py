@@ -50,3 +50,24 @@ async def test_serveur_smtp_absent_le_courriel_attend(base_vide, settings):
     c = await Courriel.objects().first()
     assert c.statut == "a_envoyer" and c.tentatives == 1 and c.corps  # kept for the retry
     assert c.prochain_essai > c.cree_le
+
+
+async def test_le_corps_n_est_jamais_en_clair_dans_la_file(base_vide, settings):
+    """A temporary password never rests in clear: sealed in the outbox, opened to send, then wiped."""
+    await courriels.mettre_en_file("a@example.fr", "Sujet", "Votre mot de passe temporaire : Xy7Kp2Mn9Qr4Tz")
+    c = await Courriel.objects().first()
+    assert "Xy7Kp2Mn9Qr4Tz" not in c.corps and "mot de passe" not in c.corps
+    assert courriels.ouvrir(settings, c.corps) == "Votre mot de passe temporaire : Xy7Kp2Mn9Qr4Tz"
+    assert await courriels.livrer(settings) == 1
+    envoye = next(settings.courriels_dir.glob(f"*-{c.id:06d}-a@example.fr.eml"))
+    assert "Xy7Kp2Mn9Qr4Tz" in envoye.read_text()
+    assert (await Courriel.objects().first()).corps == ""
+
+
+async def test_un_courriel_abandonne_est_efface(base_vide, settings):
+    panne = dataclasses.replace(settings, smtp_url=f"smtp://127.0.0.1:{port_libre()}")
+    await courriels.mettre_en_file("a@example.fr", "Sujet", "Votre mot de passe temporaire : Xy7Kp2Mn9Qr4Tz")
+    await Courriel.update({Courriel.tentatives: courriels.MAX_TENTATIVES - 1}, force=True)
+    assert await courriels.livrer(panne) == 0
+    c = await Courriel.objects().first()
+    assert c.statut == "echec" and c.corps == ""

@@ -28,7 +28,9 @@ async def test_informations_modifiees_et_annoncees_a_l_ancienne_adresse(client, 
     u = await Utilisateur.objects().where(Utilisateur.id == admin.id).first()
     assert u.courriel == "anne.nouvelle@example.fr" and u.telephone_fixe == ""
     annonce = await Courriel.objects().where(Courriel.destinataire == admin.courriel).order_by(Courriel.id, ascending=False).first()
-    assert "anne.nouvelle@example.fr" in annonce.corps
+    from web.courriels import ouvrir
+
+    assert "anne.nouvelle@example.fr" in ouvrir(client.app.state.settings, annonce.corps)
     ligne = await Journal.objects().where(Journal.type == "profil_modifie").first()
     assert ligne.detail == "courriel, téléphone fixe, téléphone portable" and ligne.acteur == admin.id
 
