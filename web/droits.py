@@ -91,6 +91,21 @@ def peut_accorder_delegation(acteur: Utilisateur) -> bool:
     return acteur.role == PRINCIPAL and acteur.statut == ACTIF
 
 
+def niveaux_accordables(acteur: Utilisateur, actuel: str | None = None) -> dict[str, str]:
+    """The levels `acteur` may give: all for the principal, at most their own for a délégué (SPEC
+    §2), plus the level the gestionnaire already holds, which keeping grants nothing."""
+    if acteur.role == PRINCIPAL:
+        return dict(NIVEAUX)
+    plafond = RANG.get(acteur.niveau, -1)
+    return {code: libelle for code, libelle in NIVEAUX.items() if RANG[code] <= plafond or code == actuel}
+
+
+def peut_gerer_unites(u: Utilisateur) -> bool:
+    """Paramètres: only the principal creates, renames and deletes the organisation's units (a
+    délégué may still add one from a gestionnaire's form, as the guide shows)."""
+    return u.role == PRINCIPAL and u.statut == ACTIF
+
+
 def peut_renouveler(acteur: Utilisateur, cible: Utilisateur) -> bool:
     """Guide: only the Caisse des Dépôts renews the principal's password; only the
     principal renews a délégué's; délégués renew plain gestionnaires'."""

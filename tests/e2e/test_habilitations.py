@@ -90,6 +90,9 @@ async def test_principal_delegue_et_gestionnaire(page: Page, new_context, boite)
     d2 = p2.get_by_role("dialog", name="Ajouter un gestionnaire")
     await expect(d2).to_be_visible()
     await expect(d2.get_by_label("Administrateur délégué")).to_have_count(0)
+    # A délégué grants at most their own level: Validation is offered, Clôture is not.
+    await expect(d2.get_by_label("Validation", exact=True)).to_be_visible()
+    await expect(d2.get_by_label("Clôture", exact=True)).to_have_count(0)
     await remplir(d2, "Lucie", "Delahaie", "lucie.delahaie@example.fr")
     await champ(d2, "Nouvelle unité").fill("Service RH")
     await d2.get_by_role("button", name="Ajouter une unité").click()
@@ -132,6 +135,13 @@ async def test_principal_delegue_et_gestionnaire(page: Page, new_context, boite)
     jeton = await p2.locator("input[name=_csrf_token]").first.get_attribute("value")
     refus = await p2.request.post(f"/habilitations/{autre.id}/renouveler", form={"_csrf_token": jeton}, max_redirects=0)
     assert refus.status == 403
+
+    # Paramètres: the délégué reads the units; only the principal manages them there.
+    await p2.get_by_role("navigation", name="Mon menu").get_by_role("link", name="Paramètres").click()
+    await expect(p2.get_by_text("Seul l'administrateur principal gère les unités ici.")).to_be_visible()
+    await expect(p2.get_by_role("listitem").filter(has_text="Service RH")).to_be_visible()
+    await expect(p2.get_by_role("button", name="Ajouter une unité")).to_have_count(0)
+    await audit(p2, "paramètres d'un délégué")
 
     # The new gestionnaire signs in with the mailed password.
     p3 = await (await new_context()).new_page()

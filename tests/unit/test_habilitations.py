@@ -29,7 +29,7 @@ FORM = {
 async def monde(client, settings):
     """Organisation 1: principal, délégué, plain gestionnaire, another délégué; organisation 2: its principal."""
     p = await creer_organisme(settings)
-    d = await creer_gestionnaire(settings, p.organisme_id, role="administrateur_delegue", prenom="Denis", nom="Delegue")
+    d = await creer_gestionnaire(settings, p.organisme_id, role="administrateur_delegue", prenom="Denis", nom="Delegue", niveau="cloture")
     g = await creer_gestionnaire(settings, p.organisme_id, prenom="Gaston", nom="Gestion")
     d2 = await creer_gestionnaire(settings, p.organisme_id, role="administrateur_delegue", prenom="Diane", nom="Autre")
     x = await creer_organisme(settings, prenom="Xavier", nom="Ailleurs")

@@ -24,6 +24,7 @@ from web.tables import ACTIF, DELEGUE, SUSPENDU, Journal, Utilisateur
 
 log = logging.getLogger(__name__)
 JOURNAL_PAR_PAGE = 50
+NIVEAU_TROP_HAUT = "Vous ne pouvez pas accorder un niveau d'habilitation supérieur au vôtre."
 ECHEC_CREATION = "Le compte n'a pas pu être créé, rien n'a été enregistré. Veuillez réessayer dans quelques instants."
 # What the gestionnaire's page says after an action (?fait=…).
 INFOS = {
@@ -40,10 +41,11 @@ REFUS = {
 
 
 async def contexte_formulaire(moi: Utilisateur, form: FormGestionnaire, **extra) -> dict:
+    cible = extra.get("g")
     return {
         "form": form,
         "unites": await service.unites(moi.organisme),
-        "niveaux": droits.NIVEAUX,
+        "niveaux": droits.niveaux_accordables(moi, cible.niveau if cible else None),
         "descriptions": DESCRIPTIONS_NIVEAUX,
         "libelles": LIBELLES,
         **extra,
@@ -130,9 +132,14 @@ async def ajouter_unite(request: Request, form: FormGestionnaire, donnees: dict,
     return rendre(request, template, ctx, bloc=bloc, status_code=422 if erreur else 200)
 
 
-async def verifier_references(moi: Utilisateur, form: FormGestionnaire, sauf: int | None = None, actif: bool = True) -> None:
-    """Checks that need the database: the unit belongs to the organisation, the courriel is free,
-    and only the principal administrator grants "administrateur délégué"."""
+async def verifier_references(
+    moi: Utilisateur, form: FormGestionnaire, sauf: int | None = None, actif: bool = True, actuel: str | None = None
+) -> None:
+    """Checks that need the database or the actor: the unit belongs to the organisation, the
+    courriel is free, a délégué grants at most their own level (`actuel`: the level the
+    gestionnaire holds, which may be kept), and only the principal grants "administrateur délégué"."""
+    if "niveau" not in form.erreurs and form.niveau and form.niveau not in droits.niveaux_accordables(moi, actuel):
+        form.erreurs["niveau"] = NIVEAU_TROP_HAUT
     if "unite" not in form.erreurs and not await service.unite_de(moi.organisme, form.unite_id):
         form.erreurs["unite"] = "Choisissez une des unités proposées."
     if actif and "courriel" not in form.erreurs and form.courriel and await service.courriel_pris(moi.organisme, form.courriel, sauf):
@@ -183,7 +190,7 @@ async def enregistrer(request: Request, id_: FromPath[str]) -> Response:
     form = FormGestionnaire.lire(donnees)
     if donnees.get("action") == "ajouter_unite":
         return await ajouter_unite(request, form, donnees, "habilitations/gestionnaire.html", g=g)
-    await verifier_references(moi, form, sauf=g.id, actif=g.statut == ACTIF)
+    await verifier_references(moi, form, sauf=g.id, actif=g.statut == ACTIF, actuel=g.niveau)
     if form.erreurs:
         ctx = await contexte_formulaire(moi, form, g=g)
         return rendre(request, "habilitations/gestionnaire.html", ctx, status_code=422)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from piccolo.engine.sqlite import SQLiteEngine
 
 from web import courriels, sessions
-from web.comptes.service import ouvrir_compte
+from web.comptes.service import nom_affiche, ouvrir_compte
 from web.db import ecriture, est_doublon
 from web.entrees import entier
 from web.entrees import page as numero_de_page
@@ -193,6 +193,37 @@ async def modifier(acteur: Utilisateur, cible: Utilisateur, f: FormGestionnaire,
             "gestionnaire_modifie", acteur=acteur.id, cible=cible.id, organisme=acteur.organisme, adresse=adresse,
             detail=", ".join(changes) or "aucun changement",
         )  # fmt: skip
+        if f.courriel != cible.courriel:
+            # Both addresses hear of it: the old one, so that a takeover (new address, then a
+            # renewal sent there) never goes unnoticed by the account's holder.
+            for destinataire, sujet, corps in courriels_changement_adresse(acteur, cible, f.courriel):
+                await courriels.mettre_en_file(destinataire, sujet, corps)
+    if f.courriel != cible.courriel:
+        courriels.reveiller()
+
+
+def courriels_changement_adresse(acteur: Utilisateur, cible: Utilisateur, nouveau: str) -> list[tuple[str, str, str]]:
+    sujet = "Portail gestionnaire : l'adresse de courriel de votre compte a été modifiée"
+    qui = f"{nom_affiche(acteur)}, administrateur de votre organisme,"
+    fin = (
+        "Si ce changement vous surprend, prévenez sans attendre l'administrateur principal de votre organisme.\n\n"
+        "Ce message est envoyé automatiquement, merci de ne pas y répondre.\n"
+    )
+    return [
+        (
+            cible.courriel,
+            sujet,
+            f"Bonjour {nom_affiche(cible)},\n\n{qui} vient de remplacer l'adresse de courriel de votre compte du Portail "
+            f"gestionnaire (identifiant {cible.identifiant}) par {nouveau}. Les prochains messages du portail, dont un éventuel "
+            f"mot de passe temporaire, iront à cette adresse.\n\n{fin}",
+        ),
+        (
+            nouveau,
+            sujet,
+            f"Bonjour {nom_affiche(cible)},\n\n{qui} vient d'inscrire cette adresse comme adresse de courriel de votre "
+            f"compte du Portail gestionnaire (identifiant {cible.identifiant}), à la place de {cible.courriel}.\n\n{fin}",
+        ),
+    ]
 
 
 LIBELLES_CHAMPS = {

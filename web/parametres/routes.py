@@ -1,4 +1,5 @@
-"""Paramètres: the organisation's units, and its details (read-only)."""
+"""Paramètres: the organisation's units, and its details (read-only). Every administrator sees
+them; only the principal manages the units (SPEC §2)."""
 
 from __future__ import annotations
 
@@ -47,8 +48,14 @@ async def parametres(request: Request) -> Response:
     return await page(request)
 
 
+def exiger_principal(request: Request) -> None:
+    if not droits.peut_gerer_unites(request.state.utilisateur):
+        raise droits.Interdit
+
+
 @post("/unites")
 async def ajouter(request: Request) -> Response:
+    exiger_principal(request)
     nom = (await lire_formulaire(request)).get("nom", "")
     if await nom_pris(request, nom):
         return await page(request, {"nom": DEJA}, 422, {"nom": nom[:100]})
@@ -75,6 +82,7 @@ async def unite_de(request: Request, id_: str) -> Unite:
 
 @post("/unites/{id_:str}")
 async def renommer(request: Request, id_: FromPath[str]) -> Response:
+    exiger_principal(request)
     unite = await unite_de(request, id_)
     nom = " ".join((await lire_formulaire(request)).get("nom", "").split())
     champ = f"nom-{unite.id}"
@@ -93,6 +101,7 @@ async def renommer(request: Request, id_: FromPath[str]) -> Response:
 
 @post("/unites/{id_:str}/supprimer")
 async def supprimer(request: Request, id_: FromPath[str]) -> Response:
+    exiger_principal(request)
     unite = await unite_de(request, id_)
     moi = request.state.utilisateur
     async with ecriture():
