@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from litestar.testing import AsyncTestClient
 
-from tests.unit.conftest import connecte, creer_gestionnaire, poster, t
+from tests.unit.conftest import connecte, creer_gestionnaire, jeton, poster, t
 from web.app import create_app
 from web.connexion import verrou
 from web.tables import Courriel, Journal, Session, Utilisateur
@@ -251,3 +251,36 @@ async def test_une_suspension_en_cours_de_transaction_est_vue_par_la_connexion(c
     assert r.status_code == 422
     await asyncio.sleep(0.6)
     assert await Session.count().where(Session.utilisateur == g.id) == 0
+
+
+# --- 4. Live password feedback: limited per address -----------------------------------------------
+
+
+async def test_l_evaluation_en_direct_est_limitee_par_adresse(client, monkeypatch):
+    from web.connexion import routes
+
+    monkeypatch.setattr(routes, "RALENTI_S", 0)
+    token = jeton((await client.get("/mot-de-passe/premiere-connexion")).text)
+    for _ in range(60):
+        r = await client.post("/mot-de-passe/evaluer", data={"_csrf_token": token, "nouveau": "Kq7vTz9mWr4pX"})
+        assert r.status_code == 200
+    r = await client.post("/mot-de-passe/evaluer", data={"_csrf_token": token, "nouveau": "Kq7vTz9mWr4pX"})
+    assert r.status_code == 429 and "Trop de demandes" in t(r)
+    # Only that route: the rest of the portal answers as usual.
+    assert (await client.get("/aide")).status_code == 200
+    assert (await se_connecter(client, "QQQQ1111", FAUX)).status_code == 422
+
+
+# --- 13. French passwords and the organisation's name, in the forms -----------------------------
+
+
+async def test_le_changement_de_mot_de_passe_refuse_le_francais_courant_et_l_organisme(client, admin):
+    for nouveau, message in (("Motdepasse123", "trop courant"), ("Employeur2024ab", "ni le nom de votre organisme")):
+        r = await poster(
+            client,
+            "/connexion",
+            "/mot-de-passe/premiere-connexion",
+            {"identifiant": admin.identifiant, "ancien": admin.mot_de_passe, "nouveau": nouveau, "confirmation": nouveau},
+        )
+        assert r.status_code == 422 and message in t(r), nouveau
+    assert (await Utilisateur.objects().where(Utilisateur.id == admin.id).first()).mot_de_passe_temporaire

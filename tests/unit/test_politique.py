@@ -25,7 +25,7 @@ def test_checklist_lists_every_rule_in_french():
         "Au moins une majuscule et une minuscule",
         "Au moins 3 chiffres",
         "128 caractères au maximum",
-        "Ne contient ni votre identifiant, ni votre nom, ni votre prénom",
+        "Ne contient ni votre identifiant, ni votre nom, ni votre prénom, ni le nom de votre organisme",
         "N'est pas un mot de passe courant ou trop prévisible",
     ]
 
@@ -56,7 +56,7 @@ def test_random_looking_password_is_valid_and_strong():
 
 
 def test_valid_but_guessable_password_is_medium():
-    e = evaluer("Soleil2024")
+    e = evaluer("Girafe2024")
     assert e.valide
     assert (e.force, e.force_niveau) == ("Moyen", 2)
 
@@ -75,7 +75,9 @@ def test_identifiant_inside_refused_whatever_the_case():
     assert non_respectees("xLdel7x4zAb123", **LUCIE) == {"personnel"}
     assert not e.valide
     assert e.force == "Faible"  # policy not met, but not guessable
-    assert message_erreur(e) == ("Le mot de passe ne doit contenir ni votre identifiant, ni votre nom, ni votre prénom.")
+    assert message_erreur(e) == (
+        "Le mot de passe ne doit contenir ni votre identifiant, ni votre nom, ni votre prénom, ni le nom de votre organisme."
+    )
     # Same password, someone else: fine.
     assert evaluer("xLdel7x4zAb123", identifiant="JNDI8K2P").valide
 
@@ -120,7 +122,8 @@ def test_strength_labels():
     assert (evaluer("").force, evaluer("").force_niveau) == ("Très faible", 0)
     assert evaluer("azerty").force == "Très faible"
     assert evaluer("Kq7vTz9mWr").force == "Faible"  # hard to guess, only 2 digits
-    assert evaluer("Soleil2024").force == "Moyen"
+    assert evaluer("Girafe2024").force == "Moyen"
+    assert evaluer("Soleil2024").force == "Très faible"  # a common French password (issue 11)
     assert evaluer("Kq7vTz9mWr4p").force == "Fort"
 
 
@@ -160,3 +163,51 @@ def test_temporary_passwords():
         assert len(mot_de_passe) == 14
         assert evaluer(mot_de_passe).valide, mot_de_passe
         assert not re.search(r"[0O1lI]", mot_de_passe)  # read in a mail and retyped
+
+
+# --- Issue 11, finding 13: French passwords, the organisation's name ----------------------------
+
+
+FRANCAIS = ["Motdepasse123", "Azerty123", "Soleil123", "Bonjour2024", "Doudou123", "Chocolat2024", "Jetaime123"]
+
+
+@pytest.mark.parametrize("mot_de_passe", FRANCAIS)
+def test_les_mots_de_passe_francais_courants_sont_refuses(mot_de_passe):
+    assert "courant" in non_respectees(mot_de_passe)
+
+
+def test_la_liste_francaise_est_celle_du_fichier_livre():
+    assert len(politique.COURANTS_FR) > 19_000 and politique.COURANTS_FR[:3] == ["123456", "123456789", "azerty"]
+    assert "motdepasse" in politique.COURANTS_FR and "soleil" in politique.COURANTS_FR
+
+
+@pytest.mark.parametrize("mot_de_passe", ["Employeur2024ab", "xPUBLIC123yz", "Mairie123Abc", "EmployeurPublic12"])
+def test_le_nom_de_l_organisme_est_refuse(mot_de_passe):
+    organisme = "MAIRIE DE SAINT-DENIS" if mot_de_passe.startswith("Mairie") else "EMPLOYEUR PUBLIC"
+    assert "personnel" in non_respectees(mot_de_passe, organisme=organisme)
+    assert "personnel" not in non_respectees(mot_de_passe)
+
+
+def test_les_petits_mots_du_nom_de_l_organisme_restent_permis():
+    assert "personnel" not in non_respectees("Kq7deTz9mWr4p", organisme="MAIRIE DE SAINT-DENIS")
+
+
+async def test_zxcvbn_ne_tourne_pas_sur_la_boucle_d_evenements():
+    import asyncio
+    import threading
+
+    boucle = threading.current_thread()
+    fils = []
+    vrai = politique.zxcvbn
+
+    def espion(*args, **kwargs):
+        fils.append(threading.current_thread())
+        return vrai(*args, **kwargs)
+
+    with mock.patch.object(politique, "zxcvbn", espion):
+        from web.connexion.forms import FormNouveauMotDePasse
+
+        f = FormNouveauMotDePasse(nouveau="Kq7vTz9mWr4pX")
+        await f.evaluer()
+        await asyncio.sleep(0)
+    assert fils and boucle not in fils

@@ -293,7 +293,7 @@ async def test_la_liste_des_regles_connait_mon_nom(client, admin):
     page = await client.get(MDP)
     donnees = {"_csrf_token": jeton(page.text), "identifiant": admin.identifiant, "nouveau": "Martin123abcX", "confirmation": ""}
     r = await client.post("/mot-de-passe/evaluer", data=donnees, headers={"HX-Request": "true"})
-    assert "Non respecté : Ne contient ni votre identifiant, ni votre nom, ni votre prénom" in t(r)
+    assert "Non respecté : Ne contient ni votre identifiant, ni votre nom, ni votre prénom, ni le nom de votre organisme" in t(r)
     # Someone else's identifiant gets nothing of this person's name.
     r = await client.post("/mot-de-passe/evaluer", data={**donnees, "identifiant": "ZZZZ0000"}, headers={"HX-Request": "true"})
-    assert "Respecté : Ne contient ni votre identifiant, ni votre nom, ni votre prénom" in t(r)
+    assert "Respecté : Ne contient ni votre identifiant, ni votre nom, ni votre prénom, ni le nom de votre organisme" in t(r)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from web.comptes.identifiant import normaliser_identifiant
-from web.comptes.politique import Evaluation, evaluer, message_erreur
+from web.comptes.politique import Evaluation, evaluer_hors_boucle, message_erreur
 from web.formulaires import Erreurs
 
 MAX_MOT_DE_PASSE = 1024  # refused before hashing: argon2 on megabytes is a denial of service
@@ -63,11 +63,14 @@ class FormNouveauMotDePasse:
             f.erreurs["ancien"] = "Saisissez votre ancien mot de passe."
         elif len(f.ancien) > MAX_MOT_DE_PASSE:
             f.erreurs["ancien"] = "Ce mot de passe est trop long."
-        f.evaluer()
         return f
 
-    def evaluer(self, *, prenom: str = "", nom: str = "") -> None:
-        self.evaluation = evaluer(self.nouveau[:200], identifiant=normaliser_identifiant(self.identifiant), prenom=prenom, nom=nom)
+    async def evaluer(self, *, prenom: str = "", nom: str = "", organisme: str = "") -> None:
+        """The policy, the strength, and the messages of the two password fields (zxcvbn runs on a
+        thread of its own, off the event loop)."""
+        self.evaluation = await evaluer_hors_boucle(
+            self.nouveau[:200], identifiant=normaliser_identifiant(self.identifiant), prenom=prenom, nom=nom, organisme=organisme
+        )
         self.erreurs.pop("nouveau", None)
         self.erreurs.pop("confirmation", None)
         if not self.nouveau:

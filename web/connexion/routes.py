@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from litestar import Request, Response, Router, get, post
 from litestar.datastructures import Cookie
+from litestar.exceptions import TooManyRequestsException
+from litestar.middleware.rate_limit import RateLimitConfig, RateLimitMiddleware
+from litestar.types import Receive, Scope, Send
 
 from web import cgu, courriels, sessions
 from web.comptes.hachage import verifier
@@ -167,38 +172,68 @@ def page_mot_de_passe(request: Request, form: FormNouveauMotDePasse, status_code
 @get("/mot-de-passe/premiere-connexion", name="premiere_connexion")
 async def page_premiere_connexion(request: Request) -> Response:
     form = FormNouveauMotDePasse(identifiant=request.query_params.get("identifiant", "").strip()[:32])
-    form.evaluer()
+    await form.evaluer()
     form.erreurs.clear()
     return page_mot_de_passe(request, form)
 
 
-@post("/mot-de-passe/evaluer")
+class LimiteRalentie(RateLimitMiddleware):
+    """Litestar's per-address limit, with the refusal held back a moment: a client that floods
+    waits instead of sending its next request at once, so the flood costs the server next to
+    nothing (the client's address is uvicorn's, from X-Forwarded-For behind a trusted proxy)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except TooManyRequestsException:
+            await asyncio.sleep(RALENTI_S)
+            raise
+
+
+# Live feedback sends one request per pause in typing: a person stays far below this.
+EVALUATIONS_PAR_MINUTE = 60
+RALENTI_S = 1.0
+LIMITE_EVALUER = RateLimitConfig(rate_limit=("minute", EVALUATIONS_PAR_MINUTE), middleware_class=LimiteRalentie, store="evaluer")
+
+
+@post("/mot-de-passe/evaluer", middleware=[LIMITE_EVALUER.middleware])
 async def evaluer_mot_de_passe(request: Request) -> Response:
     """Live feedback while typing: the policy checklist and the strength label only.
     It knows nothing of the account, so it tells nothing about whether it exists."""
     form = FormNouveauMotDePasse.lire(await lire_formulaire(request), avec_identifiant=False)
-    moi = request.state.utilisateur
+    moi, org = request.state.utilisateur, request.state.organisme
     if moi is not None and normaliser_identifiant(form.identifiant) == moi.identifiant:
         # Signed in ("Modifier mon mot de passe"): the name rule is checked live too, from the session only.
-        form.evaluer(prenom=moi.prenom, nom=moi.nom)
+        await form.evaluer(prenom=moi.prenom, nom=moi.nom, organisme=org.raison_sociale if org else "")
+    else:
+        await form.evaluer()
     return rendre(request, "fragments/politique.html", {"form": form})
 
 
 @post("/mot-de-passe/premiere-connexion")
 async def changer_premiere_connexion(request: Request) -> Response:
     form = FormNouveauMotDePasse.lire(await lire_formulaire(request))
+    await form.evaluer()
     if form.erreurs:
         return page_mot_de_passe(request, form, 422)
     u, message = await verifier_identite(request, form.identifiant.upper(), form.ancien)
     if u is None:
         return page_mot_de_passe(request, form, 422, echec=message)
-    form.evaluer(prenom=u.prenom, nom=u.nom)
+    await form.evaluer(prenom=u.prenom, nom=u.nom, organisme=await raison_sociale(u))
     if not form.erreurs and (form.nouveau == form.ancien or await deja_utilise(u, form.nouveau)):
         form.erreurs["nouveau"] = "Choisissez un mot de passe que vous n'avez pas déjà utilisé."
     if form.erreurs:
         return page_mot_de_passe(request, form, 422)
     await changer(u, form.nouveau, adresse=adresse(request))
     return rediriger(request, "/connexion?mot_de_passe=modifie")
+
+
+async def raison_sociale(u: Utilisateur) -> str:
+    """The organisation's name, which a password may not contain either."""
+    if not u.organisme:
+        return ""
+    row = await Organisme.select(Organisme.raison_sociale).where(Organisme.id == u.organisme).first()
+    return row["raison_sociale"] if row else ""
 
 
 @get("/cgu", guards=[exiger_session], name="cgu")

@@ -127,7 +127,7 @@ def page_mot_de_passe(request: Request, form: FormNouveauMotDePasse, status_code
 @get("/mot-de-passe")
 async def formulaire_mot_de_passe(request: Request) -> Response:
     form = FormNouveauMotDePasse(identifiant=request.state.utilisateur.identifiant)
-    form.evaluer()
+    await form.evaluer()
     form.erreurs.clear()
     return page_mot_de_passe(request, form)
 
@@ -137,7 +137,7 @@ async def changer_mot_de_passe(request: Request) -> Response:
     moi = request.state.utilisateur
     donnees = await lire_formulaire(request)
     form = FormNouveauMotDePasse.lire({**donnees, "identifiant": moi.identifiant}, avec_identifiant=False)
-    form.evaluer(prenom=moi.prenom, nom=moi.nom)
+    await form.evaluer(prenom=moi.prenom, nom=moi.nom, organisme=request.state.organisme.raison_sociale)
     if form.erreurs:
         return page_mot_de_passe(request, form, 422)
     u, message = await verifier_identite(request, moi.identifiant, form.ancien)
