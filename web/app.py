@@ -33,6 +33,7 @@ from web.parametres.routes import router as parametres_router
 from web.profil.routes import router as profil_router
 from web.rendu import rediriger, rendre, verification_en_ligne
 from web.renouvellement.routes import router as renouvellement_router
+from web.renouvellement.service import boucle_des_demandes
 from web.sessions import COOKIE, SessionMiddleware
 from web.settings import ROOT, Settings
 from web.tables import Utilisateur
@@ -161,13 +162,16 @@ def create_app(settings: Settings | None = None, *, services: bool = True) -> Li
         if pool:
             await engine.start_connection_pool(min_size=2, max_size=20)
         tache = asyncio.create_task(courriels.boucle_d_envoi(settings)) if services else None
+        # "Mot de passe oublié" is handled here, not in the request (web.renouvellement.service).
+        demandes = asyncio.create_task(boucle_des_demandes(settings)) if services else None
         try:
             yield
         finally:
-            if tache:
-                tache.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await tache
+            for t in (tache, demandes):
+                if t:
+                    t.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await t
             if pool:
                 await engine.close_connection_pool()
 

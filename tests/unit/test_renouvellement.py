@@ -11,14 +11,17 @@ from tests.unit.test_cli import portail
 from web.app import create_app
 from web.comptes.service import ouvrir_compte
 from web.db import ecriture
+from web.renouvellement import service
 from web.renouvellement.routes import NEUTRE
-from web.tables import Courriel, DemandeRenouvellement, Journal, Utilisateur
+from web.tables import Courriel, DemandeOubli, DemandeRenouvellement, Journal, Utilisateur
 
 OUBLI = "/mot-de-passe/oublie"
 
 
 async def oublier(client, identifiant: str):
-    return await poster(client, OUBLI, OUBLI, {"identifiant": identifiant})
+    r = await poster(client, OUBLI, OUBLI, {"identifiant": identifiant})
+    await service.traiter_demandes(client.app.state.settings)  # what the background task of `portail serve` does
+    return r
 
 
 async def alertes() -> set[str]:
@@ -178,9 +181,60 @@ async def test_le_verrou_renvoie_vers_mot_de_passe_oublie(client, admin):
 async def test_deux_demandes_au_meme_instant_n_en_font_qu_une(client, admin, settings):
     import asyncio
 
-    from web.renouvellement import service
-
     g = await creer_gestionnaire(settings, admin.organisme_id)
     await asyncio.gather(*(service.demander(settings, g.identifiant, f"10.0.0.{i}") for i in range(4)))
     assert await DemandeRenouvellement.count() == 1
     assert await Journal.count().where(Journal.type == "renouvellement_demande") == 4
+
+
+# --- Issue 11, finding 8: the same work and the same answer for known and unknown identifiants ---
+
+
+def requetes_sql(monkeypatch) -> list[str]:
+    """The statements the database runs (their text, without the values)."""
+    moteur = type(Utilisateur._meta.db)
+    vues: list[str] = []
+    vrai = moteur.run_querystring
+
+    async def espion(self, querystring, in_pool=True):
+        vues.append(querystring.compile_string(engine_type=self.engine_type)[0])
+        return await vrai(self, querystring, in_pool=in_pool)
+
+    monkeypatch.setattr(moteur, "run_querystring", espion)
+    return vues
+
+
+async def test_la_demande_fait_le_meme_travail_pour_un_identifiant_connu_ou_non(client, admin, settings, monkeypatch):
+    g = await creer_gestionnaire(settings, admin.organisme_id)
+    token = jeton((await client.get(OUBLI)).text)
+    traces, reponses = [], []
+    for identifiant in (g.identifiant, "QQQQ0000"):
+        vues = requetes_sql(monkeypatch)
+        reponses.append(await client.post(OUBLI, data={"_csrf_token": token, "identifiant": identifiant}))
+        traces.append(list(vues))
+        monkeypatch.undo()
+    assert traces[0] == traces[1] and traces[0]
+    assert not any("utilisateur" in q for q in traces[0])  # nobody's account is looked up in the request
+    assert reponses[0].status_code == reponses[1].status_code == 200
+    assert reponses[0].text == reponses[1].text and NEUTRE in t(reponses[0])
+    # Queued as typed; handled afterwards, by the background task.
+    assert await DemandeOubli.count() == 2 and await DemandeRenouvellement.count() == 0
+    assert await service.traiter_demandes(settings) == 2
+    assert await DemandeOubli.count() == 0 and await DemandeRenouvellement.count() == 1
+    assert await alertes() == {admin.courriel}
+
+
+async def test_dix_demandes_par_heure_et_par_adresse(client, settings):
+    for i in range(12):
+        r = await oublier(client, f"ZZZZ{i:04d}")
+        assert r.status_code == 200 and NEUTRE in t(r)
+    assert await Journal.count().where(Journal.type == "renouvellement_demande") == service.MAX_PAR_ADRESSE
+
+
+async def test_deux_instances_ne_traitent_pas_deux_fois_une_demande(client, admin, settings):
+    import asyncio
+
+    g = await creer_gestionnaire(settings, admin.organisme_id)
+    await poster(client, OUBLI, OUBLI, {"identifiant": g.identifiant})
+    assert sum(await asyncio.gather(service.traiter_demandes(settings), service.traiter_demandes(settings))) == 1
+    assert await DemandeRenouvellement.count() == 1 and await Journal.count().where(Journal.type == "renouvellement_demande") == 1

@@ -31,7 +31,7 @@ async def oubli(request: Request) -> Response:
     if not identifiant:
         erreur = "Saisissez votre identifiant." if not saisie.strip() else "Cet identifiant n'est pas au bon format."
         return rendre(request, "renouvellement/oubli.html", {"identifiant": saisie[:32], "erreur": erreur}, status_code=422)
-    await service.demander(request.app.state.settings, identifiant, adresse(request))
+    await service.recevoir(identifiant, adresse(request))
     return rendre(request, "renouvellement/oubli.html", {"identifiant": "", "erreur": None, "envoye": NEUTRE})
 
 

@@ -1,25 +1,75 @@
 """ "Mot de passe oublié": requests recorded, the people who may renew told, then served.
 
 Who may renew whom is web.droits.peut_renouveler's answer (guide: only the Caisse des Dépôts
-renews the principal's password, only the principal a délégué's)."""
+renews the principal's password, only the principal a délégué's).
+
+The request itself only queues what was typed (DemandeOubli): the same work and the same answer
+whether or not the identifiant exists. The background task of `portail serve` then looks the
+account up, applies the limits and tells whoever may renew."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from datetime import timedelta
 
 from piccolo.engine.sqlite import SQLiteEngine
 
 from web import courriels, droits
 from web.comptes.service import nom_affiche, renouveler_mot_de_passe
+from web.connexion import verrou
 from web.db import ecriture
 from web.journal import journaliser
 from web.settings import Settings
-from web.tables import ACTIF, AGENT_CDC, DELEGUE, PRINCIPAL, DemandeRenouvellement, Journal, Organisme, Utilisateur
+from web.tables import ACTIF, AGENT_CDC, DELEGUE, PRINCIPAL, DemandeOubli, DemandeRenouvellement, Organisme, Utilisateur
 from web.temps import maintenant
+
+log = logging.getLogger("portail.renouvellement")
 
 EN_ATTENTE, TRAITEE = "en_attente", "traitee"
 MAX_PAR_IDENTIFIANT = 3  # per 24 hours
 MAX_PAR_ADRESSE = 10  # per hour
+FENETRE_ADRESSE = timedelta(hours=1)
+
+_reveil = asyncio.Event()
+
+
+async def recevoir(identifiant: str, adresse: str) -> None:
+    """The request's whole work: one counter for the address (reserved atomically), one row queued.
+    Nothing here depends on the identifiant existing."""
+    now = maintenant()
+    if await verrou.reserver_fenetre(verrou.cle_adresse(adresse, "oubli"), MAX_PAR_ADRESSE, FENETRE_ADRESSE, now):
+        await DemandeOubli.insert(DemandeOubli(identifiant=identifiant[:32], adresse=adresse[:45], cree_le=now))
+        _reveil.set()
+
+
+async def traiter_demandes(settings: Settings, limite: int = 100) -> int:
+    """Handles what was queued, oldest first; each row is taken by the statement that deletes it,
+    in the transaction that handles it, so two instances never handle one twice."""
+    traitees = 0
+    for row in await DemandeOubli.select(DemandeOubli.id).order_by(DemandeOubli.id).limit(limite):
+        async with ecriture():
+            pris = await DemandeOubli.raw("DELETE FROM demande_oubli WHERE id = {} RETURNING identifiant, adresse", row["id"])
+            if pris:
+                await demander(settings, pris[0]["identifiant"], pris[0]["adresse"])
+                traitees += 1
+    if traitees:
+        courriels.reveiller()
+    return traitees
+
+
+async def boucle_des_demandes(settings: Settings, intervalle: float = 5.0) -> None:
+    """Runs for the life of a `portail serve` process, beside the mail sender."""
+    while True:
+        try:
+            await traiter_demandes(settings)
+        except Exception:
+            log.exception("traitement des demandes de renouvellement interrompu")
+        try:
+            await asyncio.wait_for(_reveil.wait(), timeout=intervalle)
+        except TimeoutError:
+            pass
+        _reveil.clear()
 
 
 async def renouveleurs(cible: Utilisateur) -> list[Utilisateur]:
@@ -34,15 +84,10 @@ async def renouveleurs(cible: Utilisateur) -> list[Utilisateur]:
 
 
 async def demander(settings: Settings, identifiant: str, adresse: str) -> None:
-    """Records a request when the identifiant is an active account and the limits allow it.
-    Says nothing either way: the caller answers the same sentence to everyone. Every attempt
-    is journaled, known or not, and counts toward the address's hourly limit."""
+    """Records a request when the identifiant is an active account and the limits allow it
+    (background task: the person already had the same answer as everyone). Every attempt is
+    journaled, known or not."""
     now = maintenant()
-    tentatives = await Journal.count().where(
-        (Journal.type == "renouvellement_demande") & (Journal.adresse == adresse[:45]) & (Journal.cree_le > now - timedelta(hours=1))
-    )
-    if tentatives >= MAX_PAR_ADRESSE:
-        return
     cible = await Utilisateur.objects().where((Utilisateur.identifiant == identifiant) & (Utilisateur.statut == ACTIF)).first()
     destinataires = await renouveleurs(cible) if cible is not None else []
     async with ecriture():
