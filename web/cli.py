@@ -51,7 +51,17 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Adresse d'écoute.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port d'écoute.")
 @click.option("--workers", default=1, show_default=True, type=int, help="Nombre de processus.")
-def serve(host: str, port: int, workers: int) -> None:
+# Behind a reverse proxy (issue 11): the client's address, which the sign-in limits count, comes
+# from X-Forwarded-For only when the peer is one of the trusted proxies (uvicorn's own support).
+@click.option("--proxy-headers", is_flag=True, help="Derrière un mandataire inverse : adresse du client lue dans X-Forwarded-For.")
+@click.option(
+    "--forwarded-allow-ips",
+    envvar="PORTAIL_FORWARDED_ALLOW_IPS",
+    default=None,
+    help="Mandataires de confiance, séparés par des virgules (défaut : PORTAIL_FORWARDED_ALLOW_IPS, sinon 127.0.0.1). "
+    "Donner cette liste active --proxy-headers.",
+)
+def serve(host: str, port: int, workers: int, proxy_headers: bool, forwarded_allow_ips: str | None) -> None:
     import uvicorn
 
     Settings.from_env()  # refuses a production start without PORTAIL_SECRET_KEY
@@ -64,7 +74,8 @@ def serve(host: str, port: int, workers: int) -> None:
         host=host,
         port=port,
         workers=workers,
-        proxy_headers=False,
+        proxy_headers=proxy_headers or forwarded_allow_ips is not None,
+        forwarded_allow_ips=forwarded_allow_ips or "127.0.0.1",
         server_header=False,
         access_log=False,  # the journal records what matters; URLs may carry search terms
     )
