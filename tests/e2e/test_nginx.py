@@ -56,9 +56,9 @@ async def test_un_faux_x_forwarded_for_ne_trompe_pas_les_limites(derriere_nginx,
     from tests.unit.conftest import creer_organisme
 
     compte = await creer_organisme(settings, prenom="Paul", nom="Proxy")
-    await Utilisateur.update(
-        {Utilisateur.mot_de_passe: await hacher(MOT_DE_PASSE), Utilisateur.mot_de_passe_temporaire: False, Utilisateur.cgu_version: cgu.VERSION}
-    ).where(Utilisateur.id == compte.id)
+    u = Utilisateur
+    pret = {u.mot_de_passe: await hacher(MOT_DE_PASSE), u.mot_de_passe_temporaire: False, u.cgu_version: cgu.VERSION}
+    await u.update(pret).where(u.id == compte.id)
     nginx, portail = derriere_nginx, derriere_nginx.portail
 
     # The real user, through nginx from 127.0.0.3, has signed in before: a device cookie.
