@@ -309,7 +309,42 @@ async def banc_octets(port: int, jeu: dict) -> dict:
     return {"fragments": mesures, "statiques": fichiers}
 
 
-# --- 5. Two instances on one PostgreSQL -------------------------------------------------------------
+# --- 5. A flood of /mot-de-passe/evaluer against another page -----------------------------------------
+
+
+async def banc_evaluer(port: int, clients: int, secondes: float) -> dict:
+    """/aide's latency seen by one client, alone, then while `clients` others flood the live
+    password check (zxcvbn) from the same address, as fast as the server answers them."""
+
+    async def aide(cl: Client, i: int):
+        r = await cl.requete("GET", "/aide")
+        if r.statut != 200:
+            raise EchecRequete(f"GET /aide : {r.statut}")
+        return r
+
+    seule = await charger([Client(port)], aide, secondes)
+    inondeurs = [Client(port) for _ in range(clients)]
+    jetons = [(await cl.requete("GET", "/mot-de-passe/premiere-connexion")).jeton_csrf() for cl in inondeurs]
+    refus = [0]
+
+    async def evaluer(cl: Client, i: int):
+        mot = f"Essai-{i}-Kq7vTz9mWr4pX"[: 8 + i % 24]
+        r = await cl.requete("POST", "/mot-de-passe/evaluer", formulaire={"_csrf_token": jetons[inondeurs.index(cl)], "nouveau": mot})
+        if r.statut == 429:
+            refus[0] += 1  # the limit per address: an answer, not a failure
+        elif r.statut != 200:
+            raise EchecRequete(f"POST /mot-de-passe/evaluer : {r.statut}")
+        return r
+
+    inondation, pendant = await asyncio.gather(charger(inondeurs, evaluer, secondes), charger([Client(port)], aide, secondes))
+    return {
+        "aide_seule": resume(seule),
+        "aide_pendant": resume(pendant),
+        "inondation": {**resume(inondation), "refusees_429": refus[0], "clients": clients},
+    }
+
+
+# --- 6. Two instances on one PostgreSQL -------------------------------------------------------------
 
 
 async def banc_deux_instances(jeu: dict, clients: int, secondes: float, n_courriels: int) -> dict:
@@ -417,6 +452,8 @@ async def lancer(echelle: float, duree: float, clients: int, n_recherches: int, 
         print(f"[{moteur}] pages…", flush=True)
         res["pages"] = await banc_pages(serveur.port, nu.port, jeu, clients, duree)
         res["octets"] = await banc_octets(serveur.port, jeu)
+        print(f"[{moteur}] inondation de /mot-de-passe/evaluer…", flush=True)
+        res["evaluer"] = await banc_evaluer(serveur.port, max(clients, 20), duree)
         res["memoire"] = serveur.memoire()
     finally:
         serveur.arreter()

@@ -183,9 +183,52 @@ def rapport(commande: str) -> str:
         return f"{ko(total)} : {verdict(total <= 20 * 1024)}"
 
     ligne("Tout le JavaScript, gzip", "≤ 20 Ko", js)
+
+    def inondation(r):
+        if "evaluer" not in r:
+            return "—"
+        e = r["evaluer"]
+        seule, pendant = e["aide_seule"]["client_p95_ms"], e["aide_pendant"]["client_p95_ms"]
+        rapport_ = pendant / seule if seule else float("nan")
+        return f"{rapport_:.1f}× ({ms(pendant)} contre {ms(seule)}) : {verdict(rapport_ <= 2)}"
+
+    ligne("« Aide » p95 pendant une inondation de /mot-de-passe/evaluer / seule", "≤ 2×", inondation)
     ligne("Requêtes en échec, tous passages", "0", lambda r: f"{echecs(r)} : {verdict(echecs(r) == 0)}")
 
     lignes_md += ["", "## Lecture des objectifs non atteints", ""] + pourquoi(res, noms)
+
+    avec = [(m, n) for m, n in noms if "evaluer" in res[m]]
+    if avec:
+        e0 = res[avec[0][0]]["evaluer"]
+        lignes_md += [
+            "",
+            f"## Inondation de /mot-de-passe/evaluer ({e0['inondation']['clients']} clients d'une même adresse)",
+            "",
+            "Un client lit « Aide » en boucle, seul puis pendant que les autres envoient la vérification en direct du mot de",
+            "passe (zxcvbn) aussi vite que le serveur répond. zxcvbn tourne sur un fil à part ; au-delà de la limite par",
+            "adresse, les refus (429) arrivent après une seconde.",
+            "",
+            *entete(""),
+        ]
+
+        def aide(cle: str):
+            def f(r):
+                if "evaluer" not in r:
+                    return "—"
+                x = r["evaluer"][cle]
+                return f"{ms(x['client_p50_ms'])} / {ms(x['client_p95_ms'])}"
+
+            return f
+
+        def flot(r):
+            if "evaluer" not in r:
+                return "—"
+            x = r["evaluer"]["inondation"]
+            return f"{x['reussies'] - x['refusees_429']} / {x['refusees_429']}"
+
+        rangee("« Aide » seule, p50 / p95 (client)", aide("aide_seule"))
+        rangee("« Aide » pendant l'inondation, p50 / p95 (client)", aide("aide_pendant"))
+        rangee("requêtes d'inondation : évaluées / refusées (429)", flot)
 
     lignes_md += ["", "## Connexion", "", *entete("")]
     rangee("argon2id brut (m = 19 Mio, t = 2, p = 1), un fil par cœur", lambda r: f"{r['argon2']['par_seconde']:g}/s")

@@ -51,6 +51,8 @@ def test_les_bancs_tournent_sans_echec(tmp_path):
     assert all(res["pages"][p]["reussies"] > 0 for p in ("nu", "accueil", "habilitations"))
     assert res["recherches"]["plans"]["titulaire"] and res["recherches"]["plans"]["gestionnaire_page"]
     assert len(res["octets"]["fragments"]) == 5 and any(f.endswith(".js") for f in res["octets"]["statiques"])
+    e = res["evaluer"]  # the /mot-de-passe/evaluer flood, against /aide alone
+    assert e["aide_seule"]["reussies"] > 0 and e["aide_pendant"]["reussies"] > 0 and e["inondation"]["reussies"] > 0
     if postgres:
         d = res["deux_instances"]
         assert d["session_partagee"]
@@ -61,3 +63,4 @@ def test_les_bancs_tournent_sans_echec(tmp_path):
     assert r.returncode == 0, r.stderr
     texte = sortie.read_text()
     assert "## Objectifs" in texte and "Requêtes en échec, tous passages | 0 | 0 : atteint" in texte
+    assert "« Aide » p95 pendant une inondation de /mot-de-passe/evaluer / seule | ≤ 2×" in texte
