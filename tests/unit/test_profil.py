@@ -121,26 +121,35 @@ async def test_modifier_mon_mot_de_passe_refus(client, admin):
     assert r.status_code == 422 and "nom" in t(r)
 
 
+async def oublier(client, donnees: dict):
+    """The form, then what the background task of `portail serve` does with it."""
+    from web.renouvellement.service import traiter_demandes
+
+    r = await poster(client, "/mot-de-passe/oublie", "/mot-de-passe/oublie", donnees)
+    await traiter_demandes(client.app.state.settings)
+    return r
+
+
 async def test_mot_de_passe_oublie_reponse_neutre(client, admin):
-    connu = await poster(client, "/mot-de-passe/oublie", "/mot-de-passe/oublie", {"identifiant": admin.identifiant})
-    inconnu = await poster(client, "/mot-de-passe/oublie", "/mot-de-passe/oublie", {"identifiant": "ZZZZ9999"})
+    connu = await oublier(client, {"identifiant": admin.identifiant})
+    inconnu = await oublier(client, {"identifiant": "ZZZZ9999"})
     assert connu.status_code == inconnu.status_code == 200
     assert connu.text.replace(jeton(connu.text), "") == inconnu.text.replace(jeton(inconnu.text), "")
     assert await DemandeRenouvellement.count() == 1
-    vide = await poster(client, "/mot-de-passe/oublie", "/mot-de-passe/oublie", {"identifiant": ""})
+    vide = await oublier(client, {"identifiant": ""})
     assert vide.status_code == 422 and "Saisissez votre identifiant." in t(vide)
 
 
 async def test_limites_des_demandes(client, admin, settings):
     g = await creer_gestionnaire(settings, admin.organisme_id)
     for _ in range(3):
-        await poster(client, "/mot-de-passe/oublie", "/mot-de-passe/oublie", {"identifiant": g.identifiant})
+        await oublier(client, {"identifiant": g.identifiant})
     assert await DemandeRenouvellement.count() == 1  # one pending at a time
     avant = await Courriel.count()
     for i in range(12):
-        await poster(client, "/mot-de-passe/oublie", "/mot-de-passe/oublie", {"identifiant": f"AAAA{i:04d}"})
+        await oublier(client, {"identifiant": f"AAAA{i:04d}"})
     await DemandeRenouvellement.update({DemandeRenouvellement.statut: "traitee"}, force=True)
-    await poster(client, "/mot-de-passe/oublie", "/mot-de-passe/oublie", {"identifiant": g.identifiant})
+    await oublier(client, {"identifiant": g.identifiant})
     assert await DemandeRenouvellement.count() == 1  # the address spent its hourly quota
     assert await Courriel.count() == avant
 
@@ -148,7 +157,7 @@ async def test_limites_des_demandes(client, admin, settings):
 async def test_une_demande_va_a_qui_peut_renouveler(client, admin, settings):
     d = await creer_gestionnaire(settings, admin.organisme_id, role="administrateur_delegue", prenom="Denis", nom="Delegue")
     d2 = await creer_gestionnaire(settings, admin.organisme_id, role="administrateur_delegue", prenom="Diane", nom="Autre")
-    await poster(client, "/mot-de-passe/oublie", "/mot-de-passe/oublie", {"identifiant": d.identifiant})
+    await oublier(client, {"identifiant": d.identifiant})
     destinataires = {
         c["destinataire"] for c in await Courriel.select(Courriel.destinataire).where(Courriel.sujet.like("%demande de renouvellement%"))
     }
