@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 from litestar import Litestar, Request, Response
 from litestar.config.csrf import CSRFConfig
@@ -16,7 +17,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from piccolo.engine.postgres import PostgresEngine
 
-from web import courriels, droits
+from web import courriels, droits, menage, observabilite, panne
 from web.cdc.routes import router as cdc_router
 from web.connexion.routes import router as connexion_router
 from web.delegations.routes import router as delegations_router
@@ -26,8 +27,9 @@ from web.habilitations.routes import router as habilitations_router
 from web.mesure import ServerTimingMiddleware
 from web.parametres.routes import router as parametres_router
 from web.profil.routes import router as profil_router
-from web.rendu import rediriger, rendre, verification_en_ligne
+from web.rendu import page_erreur, rediriger, verification_en_ligne
 from web.renouvellement.routes import router as renouvellement_router
+from web.sante import sante
 from web.sessions import COOKIE, SessionMiddleware
 from web.settings import ROOT, Settings
 from web.tables import Utilisateur
@@ -61,10 +63,6 @@ def entetes_securite(settings: Settings):
     return after_request
 
 
-def page_erreur(request: Request, status: int, titre: str, message: str) -> Response:
-    return rendre(request, "erreur.html", {"titre": titre, "message": message, "status": status}, status_code=status)
-
-
 def non_connecte(request: Request, _: Exception) -> Response:
     expiree = "?expiree=1" if request.cookies.get(COOKIE) else ""
     return rediriger(request, f"/connexion{expiree}")
@@ -92,6 +90,9 @@ def gestion_erreurs() -> dict:
         return erreur_interne(request, exc)
 
     def erreur_interne(request: Request, exc: Exception) -> Response:
+        if panne.est_panne(exc):
+            panne.signaler(exc)  # logged once per outage, not per request
+            return panne.reponse(request)
         log.exception("erreur interne sur %s %s", request.method, request.url.path, exc_info=exc)
         return page_erreur(
             request,
@@ -123,14 +124,25 @@ def create_app(settings: Settings | None = None, *, services: bool = True) -> Li
         pool = services and isinstance(engine, PostgresEngine)
         if pool:
             await engine.start_connection_pool(min_size=2, max_size=20)
-        tache = asyncio.create_task(courriels.boucle_d_envoi(settings)) if services else None
+        expediteur = courriels.Expediteur(settings)
+        taches = (
+            [
+                asyncio.create_task(courriels.boucle_d_envoi(expediteur)),
+                asyncio.create_task(menage.boucle(timedelta(seconds=settings.menage_intervalle))),
+            ]
+            if services
+            else []
+        )
         try:
             yield
         finally:
-            if tache:
-                tache.cancel()
+            # Graceful stop: no new work, the mails in flight finish (or are given back), then the pool.
+            for t in taches:
+                t.cancel()
+            for t in taches:
                 with contextlib.suppress(asyncio.CancelledError):
-                    await tache
+                    await t
+            await expediteur.arreter(courriels.ARRET)
             if pool:
                 await engine.close_connection_pool()
 
@@ -160,7 +172,10 @@ def create_app(settings: Settings | None = None, *, services: bool = True) -> Li
             dossiers_router,
             delegations_router,
             create_static_files_router(path="/static", directories=[ROOT / "static"], name="static"),
+            sante,
+            observabilite.Metriques,
         ],
+        plugins=[observabilite.structlog_plugin()],
         template_config=TemplateConfig(instance=jinja),
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
@@ -169,7 +184,15 @@ def create_app(settings: Settings | None = None, *, services: bool = True) -> Li
             cookie_httponly=True,
             cookie_samesite="lax",
         ),
-        middleware=[ServerTimingMiddleware, SessionMiddleware],
+        # Outermost first: the request id is bound before anything logs; the metrics and the log
+        # line see every answer, the outage's 503 included.
+        middleware=[
+            observabilite.RequestIdMiddleware,
+            observabilite.prometheus_config().middleware,
+            observabilite.journal_requetes(),
+            ServerTimingMiddleware,
+            SessionMiddleware,
+        ],
         lifespan=[cycle],
         after_request=entetes_securite(settings),
         exception_handlers=gestion_erreurs(),

@@ -35,6 +35,7 @@ async def _migrer() -> None:
 
     engine = Utilisateur._meta.db
     if isinstance(engine, SQLiteEngine):
+        engine.creer_fichier()  # the only place a database file is created
         # WAL lets readers work while one writer commits; it is stored in the file.
         await engine.run_ddl("PRAGMA journal_mode=WAL")
     result = await run_forwards(app_name="portail", migration_id="all")

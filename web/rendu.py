@@ -78,3 +78,11 @@ def verification_en_ligne(actif: bool, nom: str, url: str = "/habilitations/ajou
         "hx-include": "closest form",
         "hx-vals": '{"action": "verifier"}',
     }
+
+
+def page_erreur(request: Request, status: int, titre: str, message: str, headers: dict[str, str] | None = None) -> Response[str]:
+    """The error page; for an htmx request only its message (the script shows it in the region the
+    request targets, and announces it)."""
+    bloc = "erreur" if est_htmx(request) else None
+    ctx = {"titre": titre, "message": message, "status": status}
+    return rendre(request, "erreur.html", ctx, bloc=bloc, status_code=status, headers=headers)

@@ -9,9 +9,11 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from web import panne
 from web.tables import ACTIF, Organisme, Session, Utilisateur
 from web.temps import maintenant
 
@@ -86,7 +88,20 @@ class SessionMiddleware:
             state["utilisateur"] = state["organisme"] = None
             jeton = ASGIConnection(scope).cookies.get(COOKIE)
             if jeton and len(jeton) < 100:
-                charge = await charger(jeton)
+                try:
+                    charge = await charger(jeton)
+                except Exception as exc:
+                    if not panne.est_panne(exc):
+                        raise
+                    # Answered here, inside the middleware stack, so that the metrics see the 503.
+                    panne.signaler(exc)
+                    await panne.reponse(Request(scope, receive))(scope, receive, send)
+                    return
                 if charge:
                     state["utilisateur"], state["organisme"] = charge
         await self.app(scope, receive, send)
+
+
+async def purger(now) -> int:
+    """Housekeeping (web.menage): sessions past their idle timeout."""
+    return len(await Session.delete().where(Session.vu_le < now - INACTIVITE).returning(Session.id))

@@ -20,6 +20,10 @@ class Settings:
     secret_key: str
     base_url: str
     courriels_dir: Path
+    # Who may read /metrics (networks); never through the reverse proxy.
+    metriques_depuis: tuple = ()
+    # Seconds between two housekeeping runs, shared by every instance.
+    menage_intervalle: float = 3600.0
 
     @property
     def production(self) -> bool:
@@ -46,6 +50,8 @@ class Settings:
             secret_key=secret,
             base_url=e.get("PORTAIL_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
             courriels_dir=Path(e.get("PORTAIL_COURRIELS_DIR", VAR / "courriels")),
+            metriques_depuis=_adresses(e.get("PORTAIL_METRICS_ALLOW_IPS", "127.0.0.1, ::1")),
+            menage_intervalle=_duree(e.get("PORTAIL_MENAGE_INTERVALLE", "3600"), "PORTAIL_MENAGE_INTERVALLE"),
         )
 
 
@@ -58,3 +64,18 @@ def _dev_secret() -> str:
     path.write_text(value)
     path.chmod(0o600)
     return value
+
+
+def _adresses(texte: str) -> tuple:
+    import ipaddress
+
+    try:
+        return tuple(ipaddress.ip_network(x.strip(), strict=False) for x in texte.split(",") if x.strip())
+    except ValueError:
+        raise SystemExit(f"PORTAIL_METRICS_ALLOW_IPS : adresse ou réseau invalide ({texte!r}).") from None
+
+
+def _duree(texte: str, nom: str) -> float:
+    if not (texte.isascii() and texte.replace(".", "", 1).isdigit()) or not 0 < float(texte) <= 7 * 86400:
+        raise SystemExit(f"{nom} : un nombre de secondes positif, au plus 604800, est attendu ({texte!r}).")
+    return float(texte)

@@ -10,7 +10,7 @@ from litestar.params import FromPath
 
 from web import droits
 from web.cdc import service
-from web.comptes.service import CIVILITES, renouveler_mot_de_passe
+from web.comptes.service import CIVILITES, courriels_non_remis, renouveler_mot_de_passe
 from web.connexion.routes import adresse
 from web.db import est_doublon
 from web.formulaires import Erreurs, lire_formulaire
@@ -38,7 +38,10 @@ async def organismes(request: Request) -> Response:
         "criteres": c, "lignes": lignes, "total": total, "pages": max(1, -(-total // service.PAR_PAGE)),
         "types": TYPES_ORGANISME, "lien_page": lambda n: "/cdc?" + urlencode({**({"q": c.q} if c.q else {}), "page": n}),
     }  # fmt: skip
-    return rendre(request, "cdc/organismes.html", ctx, bloc="resultats" if cible(request) == "resultats" else None)
+    bloc = "resultats" if cible(request) == "resultats" else None
+    if bloc is None:
+        ctx["non_remis"] = await courriels_non_remis(request.state.utilisateur, role=PRINCIPAL)
+    return rendre(request, "cdc/organismes.html", ctx, bloc=bloc)
 
 
 def page_inscrire(request: Request, donnees: dict, erreurs: Erreurs, status_code: int = 200, bloc: str | None = None) -> Response:
@@ -106,6 +109,8 @@ async def fiche(request: Request, id_: FromPath[int]) -> Response:
         "types": TYPES_ORGANISME, "effectifs": await service.effectifs(org.id), "niveaux": droits.NIVEAUX,
         "info": INFOS.get(request.query_params.get("fait", "")), "erreur": request.query_params.get("erreur") == "transfert",
     }  # fmt: skip
+    if principal:
+        ctx["non_remis"] = next(iter(await courriels_non_remis(request.state.utilisateur, utilisateur=principal.id)), None)
     return rendre(request, "cdc/organisme.html", ctx)
 
 

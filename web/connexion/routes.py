@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar import Request, Response, Router, get, post
 from litestar.datastructures import Cookie
 
-from web import cgu, sessions
+from web import cgu, observabilite, sessions
 from web.comptes.hachage import verifier
 from web.comptes.identifiant import normaliser_identifiant
 from web.comptes.mot_de_passe import changer, deja_utilise
@@ -49,8 +49,10 @@ async def verifier_identite(request: Request, saisie_cle: str, mot_de_passe: str
     now = maintenant()
     ip = adresse(request)
     if await verrou.adresse_saturee(ip, now):
+        observabilite.connexion("limite_adresse")
         return None, "Trop de tentatives depuis votre poste. Réessayez dans quelques minutes."
     if jusqua := await verrou.bloque_jusqua(saisie_cle, now):
+        observabilite.connexion("verrouillee")
         return None, message_verrou(jusqua, now)
     u = await Utilisateur.objects().where(Utilisateur.identifiant == saisie_cle).first()
     ok = await verifier(u.mot_de_passe if u else None, mot_de_passe)
@@ -61,13 +63,16 @@ async def verifier_identite(request: Request, saisie_cle: str, mot_de_passe: str
             await journaliser("connexion_echec", adresse=ip, identifiant_saisi=saisie_cle, **ids)
             if jusqua:
                 await journaliser("connexion_verrou", adresse=ip, identifiant_saisi=saisie_cle, **ids)
+        observabilite.connexion("verrouillee" if jusqua else "echec")
         return None, message_verrou(jusqua, now) if jusqua else INCORRECT
     await verrou.effacer(saisie_cle)
     # Past this point the password was right: saying why the account cannot be used
     # reveals nothing to someone who does not already hold it.
     if u.statut != ACTIF or (u.organisme and await Organisme.exists().where((Organisme.id == u.organisme) & (Organisme.statut != ACTIF))):
+        observabilite.connexion("refusee")
         return None, "Ce compte est suspendu. Contactez votre administrateur."
     if u.mot_de_passe_temporaire and (u.mot_de_passe_expire_le is None or u.mot_de_passe_expire_le < now):
+        observabilite.connexion("refusee")
         return None, TEMPORAIRE_EXPIRE
     return u, None
 
@@ -96,6 +101,7 @@ async def se_connecter(request: Request) -> Response:
         return rendre(request, "connexion/connexion.html", {"form": form, "echec": message}, status_code=422)
     if u.mot_de_passe_temporaire:
         # The temporary password opens nothing but the forced change.
+        observabilite.connexion("changement_impose")
         await journaliser(
             "connexion",
             acteur=u.id,
@@ -109,6 +115,7 @@ async def se_connecter(request: Request) -> Response:
         await sessions.fermer(request.cookies.get(sessions.COOKIE))
         jeton = await sessions.ouvrir(u.id, adresse(request))
         await journaliser("connexion", acteur=u.id, cible=u.id, organisme=u.organisme, adresse=adresse(request))
+    observabilite.connexion("reussie")
     reponse = rediriger(request, "/" if cgu_a_jour(u) else "/cgu")
     reponse.set_cookie(cookie_session(request, jeton))
     return reponse

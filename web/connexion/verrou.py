@@ -60,3 +60,14 @@ async def adresse_saturee(adresse: str, maintenant: datetime) -> bool:
         (Journal.adresse == adresse) & (Journal.type == "connexion_echec") & (Journal.cree_le > maintenant - FENETRE_ADRESSE)
     )
     return n >= MAX_PAR_ADRESSE
+
+
+# A counter quiet this long is forgotten (its failures were not consecutive any more).
+OUBLI = timedelta(hours=24)
+
+
+async def purger(now: datetime) -> int:
+    """Housekeeping (web.menage): lock rows neither locked now nor touched for OUBLI."""
+    ancien = (Verrou.dernier_echec < now - OUBLI) | Verrou.dernier_echec.is_null()
+    libre = Verrou.verrou_jusqua.is_null() | (Verrou.verrou_jusqua < now)
+    return len(await Verrou.delete().where(ancien & libre).returning(Verrou.id))
