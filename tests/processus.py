@@ -164,3 +164,56 @@ http {{
     def arreter(self) -> None:
         arreter(self.proc)
         shutil.rmtree(self.dossier, ignore_errors=True)
+
+
+def binaires_postgresql() -> Path | None:
+    """The newest PostgreSQL server programs installed (Debian: /usr/lib/postgresql/N/bin)."""
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name))
+    if versions:
+        return versions[-1].parent
+    initdb = shutil.which("initdb")
+    return Path(initdb).parent if initdb else None
+
+
+class PostgresJetable:
+    """A PostgreSQL cluster of its own on a free loopback port (what scripts/avec-postgresql does
+    for the suite), for a test that stops and starts its server."""
+
+    def __init__(self) -> None:
+        self.bin = binaires_postgresql()
+        if self.bin is None:
+            raise RuntimeError("PostgreSQL est introuvable (apt-get install postgresql)")
+        self.dossier = Path(tempfile.mkdtemp(prefix="portail-pg-"))
+        self.port = port_libre()
+        self.url = f"postgresql://portail@127.0.0.1:{self.port}/portail"
+        if os.geteuid() == 0:  # initdb refuses root: the cluster belongs to the postgres user
+            shutil.chown(self.dossier, "postgres")
+        self._lancer("initdb", "-D", str(self.dossier / "data"), "-U", "portail", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8")
+        self.demarrer()
+        self._lancer("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "portail", "portail")
+
+    def _lancer(self, programme: str, *args: str) -> None:
+        commande = [str(self.bin / programme), *args]
+        if os.geteuid() == 0:
+            commande = ["runuser", "-u", "postgres", "--", *commande]
+        subprocess.run(commande, check=True, capture_output=True, timeout=60)
+
+    def demarrer(self) -> None:
+        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.dossier} -c fsync=off"
+        self._lancer("pg_ctl", "-D", str(self.dossier / "data"), "-l", str(self.dossier / "log"), "-w", "-o", options, "start")
+
+    def arreter(self, mode: str = "fast") -> None:
+        self._lancer("pg_ctl", "-D", str(self.dossier / "data"), "-m", mode, "-w", "stop")
+
+    def supprimer(self) -> None:
+        try:
+            self.arreter("immediate")
+        except subprocess.CalledProcessError:
+            pass  # already stopped
+        shutil.rmtree(self.dossier, ignore_errors=True)
+
+
+def commande_portail(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    """`portail …` run to its end, with the suite's environment plus `env`."""
+    commande = [sys.executable, "-m", "web.cli", *args]
+    return subprocess.run(commande, cwd=ROOT, env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=timeout)

@@ -173,6 +173,11 @@ def journal_requetes():
     ).middleware
 
 
+def _sans_couleurs(_logger, _methode, evenement: dict) -> dict:
+    evenement.pop("color_message", None)  # uvicorn's copy of the message with terminal colours
+    return evenement
+
+
 def structlog_plugin() -> StructlogPlugin:
     """Every line is one JSON object on standard error (journald keeps it), structlog's and the
     standard library's alike, each with the request id of the request it belongs to. In a terminal,
@@ -190,6 +195,7 @@ def structlog_plugin() -> StructlogPlugin:
         "foreign_pre_chain": [*commun, structlog.stdlib.ExtraAdder()],
         "processors": [
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            _sans_couleurs,
             *([structlog.processors.format_exc_info] if json_ else []),
             rendu,
         ],
@@ -201,6 +207,12 @@ def structlog_plugin() -> StructlogPlugin:
         loggers={
             "litestar": {"level": "INFO", "handlers": ["console"], "propagate": False},
             "uvicorn": {"level": "INFO", "handlers": ["console"], "propagate": False},
+            # uvicorn writes its access line (with the query string: search terms) whenever this
+            # logger has a handler, whatever --access-log says: it must have none.
+            "uvicorn.access": {"level": "CRITICAL", "handlers": [], "propagate": False},
+            # asyncpg's pool retries its connections during an outage and says so each time;
+            # web.panne already logs the outage once and its end once.
+            "asyncpg.pool": {"level": "ERROR"},
         },
         root={"handlers": ["console"], "level": "INFO"},
     )

@@ -4,6 +4,7 @@ it starts, when it ends), not once per request. Per process: each worker says it
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import sqlite3
 import time
@@ -61,7 +62,8 @@ def signaler(exc: BaseException) -> None:
     _etat.debut = time.monotonic()
     log.error("base de données injoignable (%s) : le portail répond 503 jusqu'à son retour", type(exc).__name__)
     try:
-        _etat.sonde = asyncio.get_running_loop().create_task(_sonder())
+        # A context of its own: its lines belong to no request.
+        _etat.sonde = asyncio.get_running_loop().create_task(_sonder(), context=contextvars.Context())
     except RuntimeError:  # no event loop (a command): nothing to watch
         _etat.debut = None
 

@@ -95,7 +95,8 @@ class SessionMiddleware:
                         raise
                     # Answered here, inside the middleware stack, so that the metrics see the 503.
                     panne.signaler(exc)
-                    await panne.reponse(Request(scope, receive))(scope, receive, send)
+                    request = Request(scope, receive)
+                    await panne.reponse(request).to_asgi_response(scope["litestar_app"], request)(scope, receive, send)
                     return
                 if charge:
                     state["utilisateur"], state["organisme"] = charge
