@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
+import tempfile
 
 import click
 
@@ -51,13 +53,42 @@ def main() -> None:
 @main.command(help="Sert le portail (par défaut sur http://127.0.0.1:8000).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Adresse d'écoute.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port d'écoute.")
-@click.option("--workers", default=1, show_default=True, type=int, help="Nombre de processus.")
-def serve(host: str, port: int, workers: int) -> None:
+# Production: processes, and how long connections and a stop may last (README « En production »).
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Nombre de processus.")
+@click.option(
+    "--timeout-keep-alive", default=5, show_default=True, type=click.IntRange(1, 300), help="Secondes avant de fermer une connexion oisive."
+)
+@click.option(
+    "--timeout-graceful-shutdown",
+    default=30,
+    show_default=True,
+    type=click.IntRange(1, 3600),
+    help="Secondes laissées aux requêtes en cours à l'arrêt (les courriels en cours d'envoi en ont 20 de plus).",
+)
+@click.option(
+    "--limit-concurrency",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="Connexions et requêtes simultanées par processus au-delà desquelles il répond 503.",
+)
+def serve(host: str, port: int, workers: int, timeout_keep_alive: int, timeout_graceful_shutdown: int, limit_concurrency: int) -> None:
     import uvicorn
 
+    from web import panne
+
     Settings.from_env()  # refuses a production start without PORTAIL_SECRET_KEY
-    if en_attente := _run(_migrations_en_attente()):
+    try:
+        en_attente = _run(_migrations_en_attente())
+    except Exception as exc:
+        if not panne.est_panne(exc):
+            raise
+        _echec(f"base de données injoignable ({type(exc).__name__}) : vérifiez PORTAIL_DATABASE_URL, ou lancez « portail migrate ».")
+    if en_attente:
         _echec(f"{len(en_attente)} migration(s) à appliquer : lancez d'abord « portail migrate ».")
+    if workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+        # The workers' metrics are added up from files: a fresh directory for each start.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="portail-metriques-")
     click.echo(f"Portail gestionnaire sur http://{host}:{port}")
     uvicorn.run(
         "web.app:create_app",
@@ -65,9 +96,13 @@ def serve(host: str, port: int, workers: int) -> None:
         host=host,
         port=port,
         workers=workers,
+        timeout_keep_alive=timeout_keep_alive,
+        timeout_graceful_shutdown=timeout_graceful_shutdown,
+        limit_concurrency=limit_concurrency,
         proxy_headers=False,
         server_header=False,
         access_log=False,  # the journal records what matters; URLs may carry search terms
+        log_config=None,  # the application's structlog configuration writes every line
     )
 
 

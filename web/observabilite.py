@@ -185,6 +185,7 @@ def structlog_plugin() -> StructlogPlugin:
     json_ = not sys.stderr.isatty()
     commun = [
         structlog.contextvars.merge_contextvars,
+        structlog.processors.CallsiteParameterAdder([structlog.processors.CallsiteParameter.PROCESS]),  # which worker
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
