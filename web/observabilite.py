@@ -2,7 +2,7 @@
 request id taken from X-Request-ID or made up.
 
 Neither ever holds a password, a token or a search term: requests are logged and counted by
-route template (`/habilitations/{id_:int}`), never with their query string, body, headers or
+route template (`/habilitations/{id_}`), never with their query string, body, headers or
 cookies. With `portail serve --workers N`, the workers' metrics are added up through
 prometheus_client's multiprocess directory (PROMETHEUS_MULTIPROC_DIR, set by `serve`).
 """
