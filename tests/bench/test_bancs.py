@@ -3,38 +3,20 @@ Nothing here asserts a duration: the figures belong to bench/RESULTS.md."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import subprocess
 import sys
 
 from bench.lancer import echecs
-from web.db import config_postgres
+from tests.conftest import base_dediee
 from web.settings import ROOT
 
 RECHERCHES = 20
 
 
-def base_dediee(tmp_path) -> str:
-    """The generator empties its database: give it one of its own, never the suite's."""
-    url = os.environ["PORTAIL_DATABASE_URL"]
-    if not url.startswith("postgres"):
-        return f"sqlite:///{tmp_path / 'bancs.sqlite'}"
-    import asyncpg
-
-    async def creer() -> None:
-        cx = await asyncpg.connect(**config_postgres(url))
-        await cx.execute("DROP DATABASE IF EXISTS portail_bancs")
-        await cx.execute("CREATE DATABASE portail_bancs")
-        await cx.close()
-
-    asyncio.run(creer())
-    return url.rsplit("/", 1)[0] + "/portail_bancs"
-
-
 def test_les_bancs_tournent_sans_echec(tmp_path):
-    url = base_dediee(tmp_path)
+    url = base_dediee(tmp_path, "portail_bancs")
     postgres = url.startswith("postgres")
     env = {**os.environ, "PORTAIL_DATABASE_URL": url, "PORTAIL_BANC_DIR": str(tmp_path)}
     commande = [sys.executable, "-m", "bench.lancer", "--echelle", "0.0005", "--duree", "0.5", "--clients", "2"]
