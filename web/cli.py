@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
+import subprocess
 import sys
 import tempfile
+from pathlib import Path
 
 import click
 
@@ -294,6 +297,38 @@ def demandes_servir(demande_id: int) -> None:
     if not _run(faire()):
         _echec(f"aucune demande en attente n° {demande_id}.")
     click.echo("Mot de passe renouvelé : un mot de passe temporaire a été envoyé par courriel.")
+
+
+@main.command(help="Sauvegarde toute la base dans FICHIER (SQLite : copie en ligne ; PostgreSQL : pg_dump, format custom).")
+@click.argument("fichier", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def sauvegarder(fichier: Path) -> None:
+    from web import sauvegarde
+
+    settings = Settings.from_env()
+    try:
+        sauvegarde.sauvegarder(settings.database_url, fichier)
+    except (OSError, sqlite3.Error, subprocess.CalledProcessError) as exc:
+        detail = getattr(exc, "stderr", None) or exc
+        _echec(f"sauvegarde impossible, aucun fichier écrit : {str(detail).strip()[-500:]}")
+    click.echo(f"Base sauvegardée dans {fichier} ({fichier.stat().st_size:,} octets).".replace(",", " "))
+
+
+@main.command(help="Remplace toute la base par la sauvegarde FICHIER (faite par « portail sauvegarder »).")
+@click.argument("fichier", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--oui", is_flag=True, help="Ne pas demander de confirmation.")
+def restaurer(fichier: Path, oui: bool) -> None:
+    from web import sauvegarde
+
+    settings = Settings.from_env()
+    if not oui:
+        click.confirm(f"Toutes les données actuelles de la base seront remplacées par celles de {fichier}. Continuer ?", abort=True)
+    try:
+        sauvegarde.restaurer(settings.database_url, fichier)
+    except sauvegarde.SauvegardeInvalide as exc:
+        _echec(str(exc))
+    click.echo(f"Base restaurée depuis {fichier}.")
+    if en_attente := _run(_migrations_en_attente()):
+        click.echo(f"Cette sauvegarde précède {len(en_attente)} migration(s) : lancez « portail migrate » avant « portail serve ».")
 
 
 main.add_command(titulaires)
