@@ -304,7 +304,7 @@ async def banc_octets(port: int, jeu: dict) -> dict:
             r = await cl.requete("GET", chemin)
             if r.statut != 200:
                 raise EchecRequete(f"GET {chemin} : {r.statut}")
-            fichiers[chemin] = {"genre": genre, **taille(r.corps)}
+            fichiers[chemin.split("?")[0]] = {"genre": genre, **taille(r.corps)}
     return {"fragments": mesures, "statiques": fichiers}
 
 

@@ -113,7 +113,9 @@ class Nginx:
     """nginx from the distribution running deploy/nginx/portail.conf: TLS on a free port of
     127.0.0.1, in front of `amonts` (the portal instances' "host:port")."""
 
-    def __init__(self, amonts: list[str]) -> None:
+    def __init__(self, amonts: list[str], *, remplacements: dict[str, str] | None = None) -> None:
+        """`remplacements`: more substitutions (pattern: replacement), each of which must apply,
+        e.g. a shorter timeout for a test that waits for it."""
         binaire = nginx_disponible()
         if binaire is None:
             raise RuntimeError("nginx est introuvable (apt-get install nginx)")
@@ -131,6 +133,8 @@ class Nginx:
         site = _remplacer(site, r"/etc/ssl/portail/fullchain\.pem", str(cert), compte=1)
         site = _remplacer(site, r"/etc/ssl/portail/privkey\.pem", str(cle), compte=1)
         site = site.replace("/opt/portail/static/", f"{ROOT / 'static'}/")
+        for motif, par in (remplacements or {}).items():
+            site = _remplacer(site, motif, par, compte=1)
         (self.dossier / "portail.conf").write_text(site)
         d = self.dossier
         # Debian's main nginx.conf, reduced to what a test needs: no root-owned paths, no daemon.
@@ -217,3 +221,26 @@ def commande_portail(*args: str, env: dict[str, str] | None = None, timeout: flo
     """`portail …` run to its end, with the suite's environment plus `env`."""
     commande = [sys.executable, "-m", "web.cli", *args]
     return subprocess.run(commande, cwd=ROOT, env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=timeout)
+
+
+class Frontal:
+    """The production set-up in small: nginx (deploy/nginx/portail.conf, TLS) in front of `n`
+    `portail serve` instances started with `args` and the suite's environment plus `env`."""
+
+    def __init__(self, n: int = 2, *args: str, env: dict[str, str] | None = None, remplacements: dict[str, str] | None = None) -> None:
+        self.portails: list[Portail] = []
+        try:
+            for i in range(n):
+                self.portails.append(Portail(*args, env=env, nom=f"instance-{i + 1}"))
+            self.nginx = Nginx([f"127.0.0.1:{p.port}" for p in self.portails], remplacements=remplacements)
+        except Exception:
+            self.arreter()
+            raise
+        self.url = self.nginx.url
+        self.certificat = self.nginx.certificat
+
+    def arreter(self) -> None:
+        if hasattr(self, "nginx"):
+            self.nginx.arreter()
+        for p in self.portails:
+            p.arreter()

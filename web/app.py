@@ -27,7 +27,7 @@ from web.habilitations.routes import router as habilitations_router
 from web.mesure import ServerTimingMiddleware
 from web.parametres.routes import router as parametres_router
 from web.profil.routes import router as profil_router
-from web.rendu import page_erreur, rediriger, verification_en_ligne
+from web.rendu import page_erreur, rediriger, statique, verification_en_ligne
 from web.renouvellement.routes import router as renouvellement_router
 from web.sante import sante
 from web.sessions import COOKIE, SessionMiddleware
@@ -157,6 +157,7 @@ def create_app(settings: Settings | None = None, *, services: bool = True) -> Li
         cgu_a_jour=droits.cgu_a_jour,
         verification_en_ligne=verification_en_ligne,
         champs_en_ligne=CHAMPS_EN_LIGNE,
+        statique=statique,
     )
 
     return Litestar(

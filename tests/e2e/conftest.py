@@ -142,3 +142,14 @@ async def premiere_connexion(page: Page, identifiant: str, temporaire: str, nouv
         await page.get_by_label("Je déclare avoir lu, compris et accepté les nouvelles Conditions Générales d'Utilisation").check()
         await page.get_by_role("button", name="Confirmer").click()
     await expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
+
+
+@pytest.fixture(scope="module")
+def frontal(boite, base_migree):
+    """nginx with TLS (deploy/nginx/portail.conf) in front of two `portail serve` in production
+    mode, mailing to `boite`: the production journey and the proxy tests share it."""
+    from tests.processus import Frontal
+
+    f = Frontal(2, env={"PORTAIL_ENV": "production", "PORTAIL_SMTP_URL": f"smtp://127.0.0.1:{boite.port}"})
+    yield f
+    f.arreter()

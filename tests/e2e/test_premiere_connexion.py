@@ -10,7 +10,8 @@ import sys
 from playwright.async_api import Page, expect
 
 from tests.conftest import siret_valide
-from tests.e2e.conftest import ROOT, audit, champ
+from tests.e2e.conftest import audit, champ
+from tests.processus import ROOT
 
 NOUVEAU = "Kq7vTz9mWr4pX"
 
