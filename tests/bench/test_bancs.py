@@ -20,7 +20,7 @@ def test_les_bancs_tournent_sans_echec(tmp_path):
     postgres = url.startswith("postgres")
     env = {**os.environ, "PORTAIL_DATABASE_URL": url, "PORTAIL_BANC_DIR": str(tmp_path)}
     commande = [sys.executable, "-m", "bench.lancer", "--echelle", "0.0005", "--duree", "0.5", "--clients", "2"]
-    commande += ["--recherches", str(RECHERCHES), *(["--deux-instances"] if postgres else [])]
+    commande += ["--recherches", str(RECHERCHES), "--lenteur-relais", "1", *(["--deux-instances"] if postgres else [])]
     r = subprocess.run(commande, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
 
@@ -33,6 +33,9 @@ def test_les_bancs_tournent_sans_echec(tmp_path):
     assert all(res["pages"][p]["reussies"] > 0 for p in ("nu", "accueil", "habilitations"))
     assert res["recherches"]["plans"]["titulaire"] and res["recherches"]["plans"]["gestionnaire_page"]
     assert len(res["octets"]["fragments"]) == 5 and any(f.endswith(".js") for f in res["octets"]["statiques"])
+    assert res["workers"]["1"]["reussies"] > 0 and res["workers"]["2"]["reussies"] > 0
+    lent = res["relais_lent"]
+    assert lent["courriels_recus"] == lent["courriels_demandes"] > 0 and lent["courriels_doublons"] == 0
     if postgres:
         d = res["deux_instances"]
         assert d["session_partagee"]
@@ -43,3 +46,4 @@ def test_les_bancs_tournent_sans_echec(tmp_path):
     assert r.returncode == 0, r.stderr
     texte = sortie.read_text()
     assert "## Objectifs" in texte and "Requêtes en échec, tous passages | 0 | 0 : atteint" in texte
+    assert "## Un ou deux processus derrière nginx" in texte and "## Courriels à travers un relais plus lent" in texte
