@@ -229,8 +229,13 @@ class Expediteur:
 
     def _termine(self, t: asyncio.Task) -> None:
         self.en_vol.discard(t)
-        if not t.cancelled() and t.exception() is None and t.result():
-            self.remis += 1
+        if not t.cancelled():
+            if (exc := t.exception()) is None:
+                self.remis += t.result()
+            elif panne.est_panne(exc):
+                panne.signaler(exc)  # the message stays claimed and is taken back after the lease
+            else:
+                log.error("remise d'un courriel interrompue", exc_info=exc)
         self.fini.set()
 
     async def vider(self, limite: int = 100) -> int:

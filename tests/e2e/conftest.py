@@ -54,10 +54,17 @@ def browser_context_args(browser_context_args, serveur):
 
 
 class BoiteAuxLettres:
-    """What the portal's SMTP client delivered, as a person's mailbox would show it."""
+    """What the portal's SMTP client delivered, as a person's mailbox would show it. Addresses of
+    the domain `inconnu.example` are refused for good (550), as a relay refuses an unknown mailbox."""
 
     def __init__(self) -> None:
         self.messages: list[email.message.EmailMessage] = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 - aiosmtpd's hook
+        if address.endswith("@inconnu.example"):
+            return "550 5.1.1 Destinataire inconnu"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         self.messages.append(email.message_from_bytes(envelope.content, policy=politique_mail))
