@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -89,24 +90,29 @@ def serve(host: str, port: int, workers: int, timeout_keep_alive: int, timeout_g
         _echec(f"base de données injoignable ({type(exc).__name__}) : vérifiez PORTAIL_DATABASE_URL, ou lancez « portail migrate ».")
     if en_attente:
         _echec(f"{len(en_attente)} migration(s) à appliquer : lancez d'abord « portail migrate ».")
+    metriques = None
     if workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
         # The workers' metrics are added up from files: a fresh directory for each start.
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="portail-metriques-")
+        metriques = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="portail-metriques-")
     click.echo(f"Portail gestionnaire sur http://{host}:{port}")
-    uvicorn.run(
-        "web.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        timeout_keep_alive=timeout_keep_alive,
-        timeout_graceful_shutdown=timeout_graceful_shutdown,
-        limit_concurrency=limit_concurrency,
-        proxy_headers=False,
-        server_header=False,
-        access_log=False,  # the journal records what matters; URLs may carry search terms
-        log_config=None,  # the application's structlog configuration writes every line
-    )
+    try:
+        uvicorn.run(
+            "web.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            timeout_keep_alive=timeout_keep_alive,
+            timeout_graceful_shutdown=timeout_graceful_shutdown,
+            limit_concurrency=limit_concurrency,
+            proxy_headers=False,
+            server_header=False,
+            access_log=False,  # the journal records what matters; URLs may carry search terms
+            log_config=None,  # the application's structlog configuration writes every line
+        )
+    finally:
+        if metriques:
+            shutil.rmtree(metriques, ignore_errors=True)
 
 
 @main.command(help="Applique les migrations de la base de données.")
