@@ -20,6 +20,7 @@ from playwright.async_api import Page, expect
 from tests.conftest import extraire_mot_de_passe
 from tests.processus import Portail, port_libre
 
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_DEBIAN = "/usr/bin/chromium"
 ARGS_ROOT = [
     "--no-sandbox",
