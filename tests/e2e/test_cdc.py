@@ -10,8 +10,7 @@ import sys
 from playwright.async_api import Page, expect
 
 from tests.conftest import siret_valide
-from tests.e2e.conftest import audit, champ, premiere_connexion
-from tests.processus import ROOT
+from tests.e2e.conftest import ROOT, audit, champ, premiere_connexion
 from web.comptes.service import ouvrir_compte
 from web.db import ecriture
 from web.settings import Settings

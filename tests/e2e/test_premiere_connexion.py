@@ -10,8 +10,7 @@ import sys
 from playwright.async_api import Page, expect
 
 from tests.conftest import siret_valide
-from tests.e2e.conftest import audit, champ
-from tests.processus import ROOT
+from tests.e2e.conftest import ROOT, audit, champ
 
 NOUVEAU = "Kq7vTz9mWr4pX"
 
