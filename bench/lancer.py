@@ -312,20 +312,30 @@ async def banc_octets(port: int, jeu: dict) -> dict:
 # --- 5. Two instances on one PostgreSQL -------------------------------------------------------------
 
 
-async def banc_deux_instances(jeu: dict, clients: int, secondes: float, n_courriels: int) -> dict:
+def relais_smtp(lenteur: float = 0.0):
+    """An SMTP relay on loopback answering each message's data after `lenteur` seconds; returns
+    it (started) and the list of recipients it accepted, filled from its own thread."""
     from aiosmtpd.controller import Controller
 
     recus: list[str] = []
     verrou = threading.Lock()
 
-    class Boite:
+    class Relais:
         async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+            await asyncio.sleep(lenteur)
             with verrou:
                 recus.extend(envelope.rcpt_tos)
             return "250 OK"
 
-    smtp = Controller(Boite(), hostname="127.0.0.1", port=port_libre())
+    smtp = Controller(Relais(), hostname="127.0.0.1", port=port_libre())
     smtp.start()
+    return smtp, recus
+
+
+
+async def banc_deux_instances(jeu: dict, clients: int, secondes: float, n_courriels: int) -> dict:
+
+    smtp, recus = relais_smtp()
     a = portail("instance-a", PORTAIL_SMTP_URL=f"smtp://127.0.0.1:{smtp.port}")
     b = portail("instance-b", PORTAIL_SMTP_URL=f"smtp://127.0.0.1:{smtp.port}")
     try:
@@ -427,20 +437,8 @@ async def banc_relais_lent(jeu: dict, lenteur: float, n_courriels: int) -> dict:
     """A relay that answers each message's data after `lenteur` seconds (20 by default: more than the
     15 s the portal's client used to wait). Renewals ask for `n_courriels` mails; each must arrive
     once, none again after the lease."""
-    from aiosmtpd.controller import Controller
 
-    recus: list[str] = []
-    verrou = threading.Lock()
-
-    class Relais:
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-            await asyncio.sleep(lenteur)
-            with verrou:
-                recus.extend(envelope.rcpt_tos)
-            return "250 OK"
-
-    smtp = Controller(Relais(), hostname="127.0.0.1", port=port_libre())
-    smtp.start()
+    smtp, recus = relais_smtp(lenteur)
     s = portail("relais-lent", PORTAIL_SMTP_URL=f"smtp://127.0.0.1:{smtp.port}")
     try:
         await s.pret()
