@@ -334,7 +334,6 @@ def relais_smtp(lenteur: float = 0.0):
 
 
 async def banc_deux_instances(jeu: dict, clients: int, secondes: float, n_courriels: int) -> dict:
-
     smtp, recus = relais_smtp()
     a = portail("instance-a", PORTAIL_SMTP_URL=f"smtp://127.0.0.1:{smtp.port}")
     b = portail("instance-b", PORTAIL_SMTP_URL=f"smtp://127.0.0.1:{smtp.port}")
@@ -437,7 +436,6 @@ async def banc_relais_lent(jeu: dict, lenteur: float, n_courriels: int) -> dict:
     """A relay that answers each message's data after `lenteur` seconds (20 by default: more than the
     15 s the portal's client used to wait). Renewals ask for `n_courriels` mails; each must arrive
     once, none again after the lease."""
-
     smtp, recus = relais_smtp(lenteur)
     s = portail("relais-lent", PORTAIL_SMTP_URL=f"smtp://127.0.0.1:{smtp.port}")
     try:
