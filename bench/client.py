@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import ssl
 import time
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
@@ -44,6 +45,7 @@ class EchecRequete(Exception):
 class Client:
     port: int
     cookies: dict[str, str] = field(default_factory=dict)
+    tls: ssl.SSLContext | None = None  # through nginx: HTTPS
     _lecteur: asyncio.StreamReader | None = None
     _ecrivain: asyncio.StreamWriter | None = None
 
@@ -60,7 +62,9 @@ class Client:
 
     async def _envoyer(self, methode: str, chemin: str, formulaire: dict | None, entetes: dict | None) -> Reponse:
         if self._ecrivain is None:
-            self._lecteur, self._ecrivain = await asyncio.open_connection("127.0.0.1", self.port)
+            self._lecteur, self._ecrivain = await asyncio.open_connection(
+                "127.0.0.1", self.port, ssl=self.tls, server_hostname="127.0.0.1" if self.tls else None
+            )
         corps = urlencode(formulaire).encode() if formulaire is not None else b""
         h = {"Host": f"127.0.0.1:{self.port}", "Accept-Encoding": "identity", "Content-Length": str(len(corps))}
         if formulaire is not None:

@@ -16,6 +16,7 @@ import random
 import re
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -155,8 +156,8 @@ async def banc_connexion(port: int, jeu: dict, clients: int, secondes: float) ->
 # --- 2. Searches: server time percentiles and plans ----------------------------------------------
 
 
-async def client_connecte(port: int, identifiant: str, mot_de_passe: str) -> Client:
-    cl = Client(port)
+async def client_connecte(port: int, identifiant: str, mot_de_passe: str, tls: ssl.SSLContext | None = None) -> Client:
+    cl = Client(port, tls=tls)
     await cl.se_connecter(identifiant, mot_de_passe)
     return cl
 
@@ -305,7 +306,7 @@ async def banc_octets(port: int, jeu: dict) -> dict:
             r = await cl.requete("GET", chemin)
             if r.statut != 200:
                 raise EchecRequete(f"GET {chemin} : {r.statut}")
-            fichiers[chemin] = {"genre": genre, **taille(r.corps)}
+            fichiers[chemin.split("?")[0]] = {"genre": genre, **taille(r.corps)}
     return {"fragments": mesures, "statiques": fichiers}
 
 
@@ -347,20 +348,28 @@ async def banc_evaluer(port: int, clients: int, secondes: float) -> dict:
 # --- 6. Two instances on one PostgreSQL -------------------------------------------------------------
 
 
-async def banc_deux_instances(jeu: dict, clients: int, secondes: float, n_courriels: int) -> dict:
+def relais_smtp(lenteur: float = 0.0):
+    """An SMTP relay on loopback answering each message's data after `lenteur` seconds; returns
+    it (started) and the list of recipients it accepted, filled from its own thread."""
     from aiosmtpd.controller import Controller
 
     recus: list[str] = []
     verrou = threading.Lock()
 
-    class Boite:
+    class Relais:
         async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+            await asyncio.sleep(lenteur)
             with verrou:
                 recus.extend(envelope.rcpt_tos)
             return "250 OK"
 
-    smtp = Controller(Boite(), hostname="127.0.0.1", port=port_libre())
+    smtp = Controller(Relais(), hostname="127.0.0.1", port=port_libre())
     smtp.start()
+    return smtp, recus
+
+
+async def banc_deux_instances(jeu: dict, clients: int, secondes: float, n_courriels: int) -> dict:
+    smtp, recus = relais_smtp()
     a = portail("instance-a", PORTAIL_SMTP_URL=f"smtp://127.0.0.1:{smtp.port}")
     b = portail("instance-b", PORTAIL_SMTP_URL=f"smtp://127.0.0.1:{smtp.port}")
     try:
@@ -417,10 +426,85 @@ async def banc_deux_instances(jeu: dict, clients: int, secondes: float, n_courri
         smtp.stop()
 
 
+# --- 6. One or two worker processes behind nginx ---------------------------------------------------
+
+
+async def banc_workers(jeu: dict, clients: int, secondes: float) -> dict:
+    """Signed-in pages through nginx (TLS, deploy/nginx/portail.conf) in front of one `portail serve`
+    with --workers 1, then 2: what a second process adds on these cores."""
+    from tests.processus import Nginx, nginx_disponible
+
+    if nginx_disponible() is None:
+        return {"absent": "nginx introuvable (apt-get install nginx)"}
+    sorties: dict = {}
+    for n in (1, 2):
+        s = Serveur([PY, "-m", "web.cli", "serve", "--port", "{port}", "--workers", str(n)], env_portail(), f"workers-{n}")
+        try:
+            await s.pret()
+            nginx = Nginx([f"127.0.0.1:{s.port}"])
+            try:
+                tls = ssl.create_default_context(cafile=nginx.certificat)
+                connectes = [
+                    await client_connecte(nginx.port, jeu["principaux"][1 + k % (len(jeu["principaux"]) - 1)], jeu["mot_de_passe"], tls)
+                    for k in range(clients)
+                ]
+
+                async def accueil(c: Client, i: int):
+                    r = await c.requete("GET", "/")
+                    if r.statut != 200 or b"Rechercher un titulaire" not in r.corps:
+                        raise EchecRequete(f"GET / à travers nginx : {r.statut}")
+                    return r
+
+                await charger(connectes, accueil, 2.0)  # every worker warmed up (templates, connections) first
+                sorties[str(n)] = resume(await charger(connectes, accueil, secondes))
+            finally:
+                nginx.arreter()
+        finally:
+            s.arreter()
+    return sorties
+
+
+# --- 7. Mail through a relay slower than the old 15 s client timeout -------------------------------
+
+
+async def banc_relais_lent(jeu: dict, lenteur: float, n_courriels: int) -> dict:
+    """A relay that answers each message's data after `lenteur` seconds (20 by default: more than the
+    15 s the portal's client used to wait). Renewals ask for `n_courriels` mails; each must arrive
+    once, none again after the lease."""
+    smtp, recus = relais_smtp(lenteur)
+    s = portail("relais-lent", PORTAIL_SMTP_URL=f"smtp://127.0.0.1:{smtp.port}")
+    try:
+        await s.pret()
+        cl = await client_connecte(s.port, jeu["grand_principal"], jeu["mot_de_passe"])
+        demandes = 0
+        debut = time.monotonic()
+        for gid in range(2, 2 + n_courriels):
+            page = await cl.requete("GET", f"/habilitations/{gid}")
+            r = await cl.requete("POST", f"/habilitations/{gid}/renouveler", formulaire={"_csrf_token": page.jeton_csrf()})
+            demandes += r.statut in (200, 303)
+        fin = time.monotonic() + 4 * lenteur + 60
+        while len(recus) < demandes and time.monotonic() < fin:  # noqa: ASYNC110 - the relay's thread fills it
+            await asyncio.sleep(0.2)
+        duree = time.monotonic() - debut
+        await asyncio.sleep(lenteur + 3)  # a second delivery of any of them would have begun by now
+        return {
+            "lenteur_s": lenteur,
+            "courriels_demandes": demandes,
+            "courriels_recus": len(recus),
+            "courriels_doublons": len(recus) - len(set(recus)),
+            "secondes_pour_tout_remettre": round(duree, 1),
+        }
+    finally:
+        s.arreter()
+        smtp.stop()
+
+
 # --- The run -------------------------------------------------------------------------------------
 
 
-async def lancer(echelle: float, duree: float, clients: int, n_recherches: int, deux: bool, generer: bool) -> dict:
+async def lancer(
+    echelle: float, duree: float, clients: int, n_recherches: int, deux: bool, generer: bool, lenteur_relais: float = 20.0
+) -> dict:
     from bench import generer as gen
 
     SORTIES.mkdir(parents=True, exist_ok=True)
@@ -458,6 +542,10 @@ async def lancer(echelle: float, duree: float, clients: int, n_recherches: int, 
     finally:
         serveur.arreter()
         nu.arreter()
+    print(f"[{moteur}] un ou deux processus derrière nginx…", flush=True)
+    res["workers"] = await banc_workers(jeu, clients, duree)
+    print(f"[{moteur}] courriels à travers un relais lent ({lenteur_relais:g} s)…", flush=True)
+    res["relais_lent"] = await banc_relais_lent(jeu, lenteur_relais, n_courriels=4)
     if deux:
         print(f"[{moteur}] deux instances…", flush=True)
         res["deux_instances"] = await banc_deux_instances(jeu, clients, duree, n_courriels=max(4, min(50, n_recherches // 10)))
@@ -486,11 +574,18 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--recherches", type=int, default=1000, help="requêtes de chaque recherche")
     p.add_argument("--deux-instances", action="store_true", help="deux `portail serve` sur la même base")
     p.add_argument("--sans-generer", action="store_true", help="réutiliser la base déjà générée")
+    p.add_argument("--lenteur-relais", type=float, default=20.0, help="secondes du relais SMTP lent (l'ancien délai était de 15 s)")
     a = p.parse_args(argv)
-    res = asyncio.run(lancer(a.echelle, a.duree, a.clients, a.recherches, a.deux_instances, not a.sans_generer))
+    res = asyncio.run(lancer(a.echelle, a.duree, a.clients, a.recherches, a.deux_instances, not a.sans_generer, a.lenteur_relais))
     n = echecs(res)
     d = res.get("deux_instances")
-    if n or (d and (not d["session_partagee"] or d["courriels_doublons"] or d["courriels_recus"] != d["courriels_demandes"])):
+    lent = res["relais_lent"]
+    if (
+        n
+        or (d and (not d["session_partagee"] or d["courriels_doublons"] or d["courriels_recus"] != d["courriels_demandes"]))
+        or lent["courriels_doublons"]
+        or lent["courriels_recus"] != lent["courriels_demandes"]
+    ):
         print(f"Échec : {n} requête(s) en échec, ou deux instances incohérentes : voir var/bench/.", file=sys.stderr)
         sys.exit(1)
 

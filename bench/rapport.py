@@ -289,6 +289,41 @@ def rapport(commande: str) -> str:
     for chemin, f in un["octets"]["statiques"].items():
         lignes_md.append(f"| `{chemin}` | {f['octets']:,} | {f['gzip']:,} |".replace(",", " "))
 
+    avec_workers = [(m, n) for m, n in noms if "1" in res[m].get("workers", {})]
+    if avec_workers:
+        lignes_md += [
+            "",
+            "## Un ou deux processus derrière nginx (`portail serve --workers N`)",
+            "",
+            "Accueil connecté à travers nginx (TLS, `deploy/nginx/portail.conf`), clients connectés, une instance.",
+            "",
+            "| moteur | `--workers 1` | `--workers 2` | gain | p95 client (1 / 2) | échecs |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for m, n in avec_workers:
+            w1, w2 = res[m]["workers"]["1"], res[m]["workers"]["2"]
+            gain = 100 * (w2["par_seconde"] / w1["par_seconde"] - 1) if w1["par_seconde"] else float("nan")
+            lignes_md.append(
+                f"| {n} | {w1['par_seconde']:g}/s | {w2['par_seconde']:g}/s | {gain:+.0f} % | "
+                f"{ms(w1['client_p95_ms'])} / {ms(w2['client_p95_ms'])} | {w1['echecs'] + w2['echecs']} |"
+            )
+        lignes_md.append(f"\nLes deux processus, nginx et le client de charge se partagent les mêmes {os.cpu_count()} cœurs.")
+    lents = [(m, n) for m, n in noms if "relais_lent" in res[m]]
+    if lents:
+        lignes_md += [
+            "",
+            "## Courriels à travers un relais plus lent que l'ancien délai de 15 s",
+            "",
+            "| moteur | lenteur du relais | demandés | reçus | en double | tous remis en |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for m, n in lents:
+            r = res[m]["relais_lent"]
+            lignes_md.append(
+                f"| {n} | {r['lenteur_s']:g} s | {r['courriels_demandes']} | {r['courriels_recus']} | "
+                f"{r['courriels_doublons']} | {r['secondes_pour_tout_remettre']:g} s |"
+            )
+
     deux = [(m, n) for m, n in noms if "deux_instances" in res[m]]
     for m, n in deux:
         d = res[m]["deux_instances"]

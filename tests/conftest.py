@@ -8,6 +8,7 @@ import os
 import re
 import secrets
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -89,3 +90,24 @@ def extraire_mot_de_passe(corps: str) -> str:
     m = re.search(r"Votre mot de passe temporaire : (\S+)", corps)
     assert m, corps
     return m.group(1)
+
+
+def base_dediee(tmp_path: Path, nom: str) -> str:
+    """A database of a test's own, on the suite's engine (never the suite's base): a SQLite file
+    under tmp_path, or a fresh database `nom` in the suite's PostgreSQL cluster."""
+    url = os.environ["PORTAIL_DATABASE_URL"]
+    if not url.startswith("postgres"):
+        return f"sqlite:///{tmp_path / (nom + '.sqlite')}"
+    import asyncpg
+
+    from web.db import config_postgres
+
+    async def creer() -> None:
+        cx = await asyncpg.connect(**config_postgres(url))
+        await cx.execute(f"DROP DATABASE IF EXISTS {nom} WITH (FORCE)")
+        await cx.execute(f"CREATE DATABASE {nom}")
+        await cx.close()
+
+    with ThreadPoolExecutor(1) as fil:  # a loop of its own, whether the caller runs one or not
+        fil.submit(asyncio.run, creer()).result()
+    return url.rsplit("/", 1)[0] + "/" + nom

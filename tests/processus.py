@@ -113,7 +113,9 @@ class Nginx:
     """nginx from the distribution running deploy/nginx/portail.conf: TLS on a free port of
     127.0.0.1, in front of `amonts` (the portal instances' "host:port")."""
 
-    def __init__(self, amonts: list[str]) -> None:
+    def __init__(self, amonts: list[str], *, remplacements: dict[str, str] | None = None) -> None:
+        """`remplacements`: more substitutions (pattern: replacement), each of which must apply,
+        e.g. a shorter timeout for a test that waits for it."""
         binaire = nginx_disponible()
         if binaire is None:
             raise RuntimeError("nginx est introuvable (apt-get install nginx)")
@@ -131,6 +133,8 @@ class Nginx:
         site = _remplacer(site, r"/etc/ssl/portail/fullchain\.pem", str(cert), compte=1)
         site = _remplacer(site, r"/etc/ssl/portail/privkey\.pem", str(cle), compte=1)
         site = site.replace("/opt/portail/static/", f"{ROOT / 'static'}/")
+        for motif, par in (remplacements or {}).items():
+            site = _remplacer(site, motif, par, compte=1)
         (self.dossier / "portail.conf").write_text(site)
         d = self.dossier
         # Debian's main nginx.conf, reduced to what a test needs: no root-owned paths, no daemon.
@@ -164,3 +168,79 @@ http {{
     def arreter(self) -> None:
         arreter(self.proc)
         shutil.rmtree(self.dossier, ignore_errors=True)
+
+
+def binaires_postgresql() -> Path | None:
+    """The newest PostgreSQL server programs installed (Debian: /usr/lib/postgresql/N/bin)."""
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name))
+    if versions:
+        return versions[-1].parent
+    initdb = shutil.which("initdb")
+    return Path(initdb).parent if initdb else None
+
+
+class PostgresJetable:
+    """A PostgreSQL cluster of its own on a free loopback port (what scripts/avec-postgresql does
+    for the suite), for a test that stops and starts its server."""
+
+    def __init__(self) -> None:
+        self.bin = binaires_postgresql()
+        if self.bin is None:
+            raise RuntimeError("PostgreSQL est introuvable (apt-get install postgresql)")
+        self.dossier = Path(tempfile.mkdtemp(prefix="portail-pg-"))
+        self.port = port_libre()
+        self.url = f"postgresql://portail@127.0.0.1:{self.port}/portail"
+        if os.geteuid() == 0:  # initdb refuses root: the cluster belongs to the postgres user
+            shutil.chown(self.dossier, "postgres")
+        self._lancer("initdb", "-D", str(self.dossier / "data"), "-U", "portail", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8")
+        self.demarrer()
+        self._lancer("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "portail", "portail")
+
+    def _lancer(self, programme: str, *args: str) -> None:
+        commande = [str(self.bin / programme), *args]
+        if os.geteuid() == 0:
+            commande = ["runuser", "-u", "postgres", "--", *commande]
+        subprocess.run(commande, check=True, capture_output=True, timeout=60)
+
+    def demarrer(self) -> None:
+        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.dossier} -c fsync=off"
+        self._lancer("pg_ctl", "-D", str(self.dossier / "data"), "-l", str(self.dossier / "log"), "-w", "-o", options, "start")
+
+    def arreter(self, mode: str = "fast") -> None:
+        self._lancer("pg_ctl", "-D", str(self.dossier / "data"), "-m", mode, "-w", "stop")
+
+    def supprimer(self) -> None:
+        try:
+            self.arreter("immediate")
+        except subprocess.CalledProcessError:
+            pass  # already stopped
+        shutil.rmtree(self.dossier, ignore_errors=True)
+
+
+def commande_portail(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    """`portail …` run to its end, with the suite's environment plus `env`."""
+    commande = [sys.executable, "-m", "web.cli", *args]
+    return subprocess.run(commande, cwd=ROOT, env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=timeout)
+
+
+class Frontal:
+    """The production set-up in small: nginx (deploy/nginx/portail.conf, TLS) in front of `n`
+    `portail serve` instances started with `args` and the suite's environment plus `env`."""
+
+    def __init__(self, n: int = 2, *args: str, env: dict[str, str] | None = None, remplacements: dict[str, str] | None = None) -> None:
+        self.portails: list[Portail] = []
+        try:
+            for i in range(n):
+                self.portails.append(Portail(*args, env=env, nom=f"instance-{i + 1}"))
+            self.nginx = Nginx([f"127.0.0.1:{p.port}" for p in self.portails], remplacements=remplacements)
+        except Exception:
+            self.arreter()
+            raise
+        self.url = self.nginx.url
+        self.certificat = self.nginx.certificat
+
+    def arreter(self) -> None:
+        if hasattr(self, "nginx"):
+            self.nginx.arreter()
+        for p in self.portails:
+            p.arreter()

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 from litestar import Litestar, Request, Response
 from litestar.config.csrf import CSRFConfig
@@ -20,7 +21,7 @@ from litestar.template.config import TemplateConfig
 from litestar.types import Message, Scope
 from piccolo.engine.postgres import PostgresEngine
 
-from web import courriels, droits
+from web import courriels, droits, menage, observabilite, panne
 from web.cdc.routes import router as cdc_router
 from web.connexion.routes import router as connexion_router
 from web.delegations.routes import router as delegations_router
@@ -31,9 +32,10 @@ from web.habilitations.routes import router as habilitations_router
 from web.mesure import ServerTimingMiddleware
 from web.parametres.routes import router as parametres_router
 from web.profil.routes import router as profil_router
-from web.rendu import rediriger, rendre, verification_en_ligne
+from web.rendu import page_erreur, rediriger, statique, verification_en_ligne
 from web.renouvellement.routes import router as renouvellement_router
 from web.renouvellement.service import boucle_des_demandes
+from web.sante import sante
 from web.sessions import COOKIE, SessionMiddleware
 from web.settings import ROOT, Settings
 from web.tables import Utilisateur
@@ -95,10 +97,6 @@ async def refuser_controles(request: Request) -> None:
             raise ValidationException("caractères de contrôle dans l'adresse")
 
 
-def page_erreur(request: Request, status: int, titre: str, message: str) -> Response:
-    return rendre(request, "erreur.html", {"titre": titre, "message": message, "status": status}, status_code=status)
-
-
 def non_connecte(request: Request, _: Exception) -> Response:
     expiree = "?expiree=1" if request.cookies.get(COOKIE) else ""
     return rediriger(request, f"/connexion{expiree}")
@@ -130,6 +128,9 @@ def gestion_erreurs() -> dict:
         return erreur_interne(request, exc)
 
     def erreur_interne(request: Request, exc: Exception) -> Response:
+        if panne.est_panne(exc):
+            panne.signaler(exc)  # logged once per outage, not per request
+            return panne.reponse(request)
         log.exception("erreur interne sur %s %s", request.method, request.url.path, exc_info=exc)
         return page_erreur(
             request,
@@ -161,17 +162,27 @@ def create_app(settings: Settings | None = None, *, services: bool = True) -> Li
         pool = services and isinstance(engine, PostgresEngine)
         if pool:
             await engine.start_connection_pool(min_size=2, max_size=20)
-        tache = asyncio.create_task(courriels.boucle_d_envoi(settings)) if services else None
-        # "Mot de passe oublié" is handled here, not in the request (web.renouvellement.service).
-        demandes = asyncio.create_task(boucle_des_demandes(settings)) if services else None
+        expediteur = courriels.Expediteur(settings)
+        taches = (
+            [
+                asyncio.create_task(courriels.boucle_d_envoi(expediteur)),
+                # "Mot de passe oublié" is handled here, not in the request (web.renouvellement.service).
+                asyncio.create_task(boucle_des_demandes(settings)),
+                asyncio.create_task(menage.boucle(timedelta(seconds=settings.menage_intervalle))),
+            ]
+            if services
+            else []
+        )
         try:
             yield
         finally:
-            for t in (tache, demandes):
-                if t:
-                    t.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await t
+            # Graceful stop: no new work, the mails in flight finish (or are given back), then the pool.
+            for t in taches:
+                t.cancel()
+            for t in taches:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await t
+            await expediteur.arreter(courriels.ARRET)
             if pool:
                 await engine.close_connection_pool()
 
@@ -186,6 +197,7 @@ def create_app(settings: Settings | None = None, *, services: bool = True) -> Li
         cgu_a_jour=droits.cgu_a_jour,
         verification_en_ligne=verification_en_ligne,
         champs_en_ligne=CHAMPS_EN_LIGNE,
+        statique=statique,
     )
 
     return Litestar(
@@ -201,9 +213,17 @@ def create_app(settings: Settings | None = None, *, services: bool = True) -> Li
             dossiers_router,
             delegations_router,
             create_static_files_router(path="/static", directories=[ROOT / "static"], name="static"),
+            sante,
+            observabilite.Metriques,
         ],
+        plugins=[observabilite.structlog_plugin()],
         template_config=TemplateConfig(instance=jinja),
+        # Outermost first: the request id is bound before anything logs; the metrics and the log
+        # line see every answer, the outage's 503 included.
         middleware=[
+            observabilite.RequestIdMiddleware,
+            observabilite.prometheus_config().middleware,
+            observabilite.journal_requetes(),
             *([ServerTimingMiddleware] if settings.server_timing else []),
             SessionMiddleware,
             DefineMiddleware(

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
+import sqlite3
+import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import click
 
@@ -35,6 +41,7 @@ async def _migrer() -> None:
 
     engine = Utilisateur._meta.db
     if isinstance(engine, SQLiteEngine):
+        engine.creer_fichier()  # the only place a database file is created
         # WAL lets readers work while one writer commits; it is stored in the file.
         await engine.run_ddl("PRAGMA journal_mode=WAL")
     result = await run_forwards(app_name="portail", migration_id="all")
@@ -50,9 +57,27 @@ def main() -> None:
 @main.command(help="Sert le portail (par défaut sur http://127.0.0.1:8000).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Adresse d'écoute.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port d'écoute.")
-@click.option("--workers", default=1, show_default=True, type=int, help="Nombre de processus.")
-# Behind a reverse proxy (issue 11): the client's address, which the sign-in limits count, comes
-# from X-Forwarded-For only when the peer is one of the trusted proxies (uvicorn's own support).
+# Production: processes, and how long connections and a stop may last (README « En production »).
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Nombre de processus.")
+@click.option(
+    "--timeout-keep-alive", default=5, show_default=True, type=click.IntRange(1, 300), help="Secondes avant de fermer une connexion oisive."
+)
+@click.option(
+    "--timeout-graceful-shutdown",
+    default=30,
+    show_default=True,
+    type=click.IntRange(1, 3600),
+    help="Secondes laissées aux requêtes en cours à l'arrêt (les courriels en cours d'envoi en ont 20 de plus).",
+)
+@click.option(
+    "--limit-concurrency",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="Connexions et requêtes simultanées par processus au-delà desquelles il répond 503.",
+)
+# Behind a reverse proxy: the client's address, which the sign-in limits count, comes from
+# X-Forwarded-For only when the peer is one of the trusted proxies (uvicorn's own support).
 @click.option("--proxy-headers", is_flag=True, help="Derrière un mandataire inverse : adresse du client lue dans X-Forwarded-For.")
 @click.option(
     "--forwarded-allow-ips",
@@ -61,24 +86,53 @@ def main() -> None:
     help="Mandataires de confiance, séparés par des virgules (défaut : PORTAIL_FORWARDED_ALLOW_IPS, sinon 127.0.0.1). "
     "Donner cette liste active --proxy-headers.",
 )
-def serve(host: str, port: int, workers: int, proxy_headers: bool, forwarded_allow_ips: str | None) -> None:
+def serve(
+    host: str,
+    port: int,
+    workers: int,
+    timeout_keep_alive: int,
+    timeout_graceful_shutdown: int,
+    limit_concurrency: int,
+    proxy_headers: bool,
+    forwarded_allow_ips: str | None,
+) -> None:
     import uvicorn
 
+    from web import panne
+
     Settings.from_env()  # refuses a production start without PORTAIL_SECRET_KEY
-    if en_attente := _run(_migrations_en_attente()):
+    try:
+        en_attente = _run(_migrations_en_attente())
+    except Exception as exc:
+        if not panne.est_panne(exc):
+            raise
+        _echec(f"base de données injoignable ({type(exc).__name__}) : vérifiez PORTAIL_DATABASE_URL, ou lancez « portail migrate ».")
+    if en_attente:
         _echec(f"{len(en_attente)} migration(s) à appliquer : lancez d'abord « portail migrate ».")
+    metriques = None
+    if workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+        # The workers' metrics are added up from files: a fresh directory for each start.
+        metriques = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="portail-metriques-")
     click.echo(f"Portail gestionnaire sur http://{host}:{port}")
-    uvicorn.run(
-        "web.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        proxy_headers=proxy_headers or forwarded_allow_ips is not None,
-        forwarded_allow_ips=forwarded_allow_ips or "127.0.0.1",
-        server_header=False,
-        access_log=False,  # the journal records what matters; URLs may carry search terms
-    )
+    try:
+        uvicorn.run(
+            "web.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            timeout_keep_alive=timeout_keep_alive,
+            timeout_graceful_shutdown=timeout_graceful_shutdown,
+            limit_concurrency=limit_concurrency,
+            proxy_headers=proxy_headers or forwarded_allow_ips is not None,
+            forwarded_allow_ips=forwarded_allow_ips or "127.0.0.1",
+            server_header=False,
+            access_log=False,  # the journal records what matters; URLs may carry search terms
+            log_config=None,  # the application's structlog configuration writes every line
+        )
+    finally:
+        if metriques:
+            shutil.rmtree(metriques, ignore_errors=True)
 
 
 @main.command(help="Applique les migrations de la base de données.")
@@ -269,6 +323,38 @@ def demandes_servir(demande_id: int) -> None:
     if not _run(faire()):
         _echec(f"aucune demande en attente n° {demande_id}.")
     click.echo("Mot de passe renouvelé : un mot de passe temporaire a été envoyé par courriel.")
+
+
+@main.command(help="Sauvegarde toute la base dans FICHIER (SQLite : copie en ligne ; PostgreSQL : pg_dump, format custom).")
+@click.argument("fichier", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def sauvegarder(fichier: Path) -> None:
+    from web import sauvegarde
+
+    settings = Settings.from_env()
+    try:
+        sauvegarde.sauvegarder(settings.database_url, fichier)
+    except (OSError, sqlite3.Error, subprocess.CalledProcessError) as exc:
+        detail = getattr(exc, "stderr", None) or exc
+        _echec(f"sauvegarde impossible, aucun fichier écrit : {str(detail).strip()[-500:]}")
+    click.echo(f"Base sauvegardée dans {fichier} ({fichier.stat().st_size:,} octets).".replace(",", " "))
+
+
+@main.command(help="Remplace toute la base par la sauvegarde FICHIER (faite par « portail sauvegarder »).")
+@click.argument("fichier", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--oui", is_flag=True, help="Ne pas demander de confirmation.")
+def restaurer(fichier: Path, oui: bool) -> None:
+    from web import sauvegarde
+
+    settings = Settings.from_env()
+    if not oui:
+        click.confirm(f"Toutes les données actuelles de la base seront remplacées par celles de {fichier}. Continuer ?", abort=True)
+    try:
+        sauvegarde.restaurer(settings.database_url, fichier)
+    except sauvegarde.SauvegardeInvalide as exc:
+        _echec(str(exc))
+    click.echo(f"Base restaurée depuis {fichier}.")
+    if en_attente := _run(_migrations_en_attente()):
+        click.echo(f"Cette sauvegarde précède {len(en_attente)} migration(s) : lancez « portail migrate » avant « portail serve ».")
 
 
 main.add_command(titulaires)

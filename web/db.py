@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from urllib.parse import quote, unquote, urlparse
 
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, dict_factory
@@ -21,6 +22,7 @@ class _ConnexionTransaction:
     def __init__(self, moteur: SQLiteEngineReutilise) -> None:
         self.moteur = moteur
         self.fil = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-tx")
+        self.fichier = moteur._fichier()
         self.cx = moteur._ouvrir(check_same_thread=False)
 
     async def execute(self, sql: str, args=()) -> list[dict]:
@@ -41,7 +43,12 @@ class SQLiteEngineReutilise(SQLiteEngine):
     """Piccolo's SQLite engine opens a connection (and a thread) for every query: about 2 ms
     each, most of a page's time. Here queries outside a transaction run on a few worker threads
     that each keep their connection open, and transactions borrow a kept connection; both work
-    whatever the event loop."""
+    whatever the event loop.
+
+    A kept connection follows the file at its path: when the file is gone or replaced, it is
+    dropped rather than left writing to a file nobody will read again. The file is opened, never
+    created (created only by `portail migrate`), so a missing database is an outage, not a new
+    empty base."""
 
     GARDEES = 8  # idle transaction connections kept
 
@@ -52,16 +59,37 @@ class SQLiteEngineReutilise(SQLiteEngine):
         self._libres: list[_ConnexionTransaction] = []
         self._verrou = threading.Lock()
 
+    def _fichier(self) -> tuple[int, int]:
+        """The identity of the file now at the path (device, inode)."""
+        try:
+            st = os.stat(self.path)
+        except OSError as exc:
+            raise sqlite3.OperationalError("unable to open database file") from exc
+        return st.st_dev, st.st_ino
+
     def _ouvrir(self, **options) -> sqlite3.Connection:
-        cx = sqlite3.connect(**self.connection_kwargs, **options)  # autocommit: isolation_level=None
+        # autocommit: isolation_level=None; mode=rw: never create the file here.
+        uri = f"file:{quote(os.path.realpath(self.path))}?mode=rw"
+        cx = sqlite3.connect(**{**self.connection_kwargs, "database": uri, "uri": True}, **options)
         cx.row_factory = dict_factory
         cx.execute("PRAGMA foreign_keys = 1")
         return cx
 
+    def creer_fichier(self) -> None:
+        """An empty database file where none is (what `portail migrate` starts from)."""
+        if not os.path.exists(self.path):
+            with open(self.path, "ab"):
+                pass
+
     def _executer(self, query: str, args: list) -> list[dict]:
+        fichier = self._fichier()
         cx = getattr(self._local, "cx", None)
+        if cx is not None and self._local.fichier != fichier:
+            cx.close()
+            cx = None
         if cx is None:
             cx = self._local.cx = self._ouvrir()
+            self._local.fichier = fichier
         return cx.execute(query, args).fetchall()
 
     async def _run_in_new_connection(self, query, args=None, query_type="generic", table=None):
@@ -70,9 +98,13 @@ class SQLiteEngineReutilise(SQLiteEngine):
         return await asyncio.get_running_loop().run_in_executor(self._executeur, self._executer, query, args or [])
 
     async def get_connection(self) -> _ConnexionTransaction:  # type: ignore[override]
+        fichier = self._fichier()
         with self._verrou:
-            if self._libres:
-                return self._libres.pop()
+            while self._libres:
+                connexion = self._libres.pop()
+                if connexion.fichier == fichier:
+                    return connexion
+                connexion.fermer()
         return _ConnexionTransaction(self)
 
     def _rendre(self, connexion: _ConnexionTransaction) -> None:

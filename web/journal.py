@@ -25,6 +25,7 @@ TYPES = {
     "profil_modifie": "Informations professionnelles modifiées",
     "renouvellement_demande": "Renouvellement de mot de passe demandé",
     "agent_cree": "Agent de la Caisse des Dépôts créé",
+    "courriel_non_remis": "Courriel non remis (échec définitif)",
     "role_principal_transfere": "Rôle d'administrateur principal transféré",
     "organisme_suspendu": "Organisme suspendu",
     "organisme_reactive": "Organisme réactivé",

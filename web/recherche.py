@@ -6,7 +6,7 @@ import unicodedata
 
 
 def cle(texte: str) -> str:
-    """"Délahaïe-Lœuf" -> "DELAHAIE-LOEUF": upper-case, accents removed, spaces folded."""
+    """ "Délahaïe-Lœuf" -> "DELAHAIE-LOEUF": upper-case, accents removed, spaces folded."""
     decompose = unicodedata.normalize("NFKD", texte.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("Æ", "AE"))
     sans_accents = "".join(c for c in decompose if not unicodedata.combining(c))
     return " ".join(sans_accents.upper().split())

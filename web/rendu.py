@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from typing import Any
 
 from jinja2_fragments import render_block
@@ -78,3 +80,21 @@ def verification_en_ligne(actif: bool, nom: str, url: str = "/habilitations/ajou
         "hx-include": "closest form",
         "hx-vals": '{"action": "verifier"}',
     }
+
+
+def page_erreur(request: Request, status: int, titre: str, message: str, headers: dict[str, str] | None = None) -> Response[str]:
+    """The error page; for an htmx request only its message (the script shows it in the region the
+    request targets, and announces it)."""
+    bloc = "erreur" if est_htmx(request) else None
+    ctx = {"titre": titre, "message": message, "status": status}
+    return rendre(request, "erreur.html", ctx, bloc=bloc, status_code=status, headers=headers)
+
+
+@functools.cache
+def statique(chemin: str) -> str:
+    """/static/<chemin>?v=<hash of its content>: a URL that changes with the file, which nginx
+    lets browsers keep for a year (deploy/nginx/portail.conf)."""
+    from web.settings import ROOT
+
+    empreinte = hashlib.sha256((ROOT / "static" / chemin).read_bytes()).hexdigest()[:12]
+    return f"/static/{chemin}?v={empreinte}"

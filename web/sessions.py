@@ -10,9 +10,11 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from web import panne
 from web.db import ecriture
 from web.tables import ACTIF, Organisme, Session, Utilisateur
 from web.temps import maintenant
@@ -105,7 +107,21 @@ class SessionMiddleware:
             jeton = ASGIConnection(scope).cookies.get(COOKIE)
             if jeton and len(jeton) < 100:
                 settings = scope["app"].state.settings
-                charge = await charger(jeton, settings.session_duree_max)
+                try:
+                    charge = await charger(jeton, settings.session_duree_max)
+                except Exception as exc:
+                    if not panne.est_panne(exc):
+                        raise
+                    # Answered here, inside the middleware stack, so that the metrics see the 503.
+                    panne.signaler(exc)
+                    request = Request(scope, receive)
+                    await panne.reponse(request).to_asgi_response(scope["litestar_app"], request)(scope, receive, send)
+                    return
                 if charge:
                     state["utilisateur"], state["organisme"] = charge
         await self.app(scope, receive, send)
+
+
+async def purger(now) -> int:
+    """Housekeeping (web.menage): sessions past their idle timeout."""
+    return len(await Session.delete().where(Session.vu_le < now - INACTIVITE).returning(Session.id))

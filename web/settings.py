@@ -25,6 +25,10 @@ class Settings:
     session_duree_max: timedelta = timedelta(hours=12)
     # Server-Timing on every response: for development and the benchmarks only (PORTAIL_SERVER_TIMING=1).
     server_timing: bool = False
+    # Who may read /metrics (networks); never through the reverse proxy.
+    metriques_depuis: tuple = ()
+    # Seconds between two housekeeping runs, shared by every instance.
+    menage_intervalle: float = 3600.0
 
     @property
     def production(self) -> bool:
@@ -53,6 +57,8 @@ class Settings:
             courriels_dir=Path(e.get("PORTAIL_COURRIELS_DIR", VAR / "courriels")),
             session_duree_max=timedelta(hours=_heures(e.get("PORTAIL_SESSION_DUREE_MAX", "12"))),
             server_timing=_oui_non("PORTAIL_SERVER_TIMING", e.get("PORTAIL_SERVER_TIMING", "0")),
+            metriques_depuis=_adresses(e.get("PORTAIL_METRICS_ALLOW_IPS", "127.0.0.1, ::1")),
+            menage_intervalle=_duree(e.get("PORTAIL_MENAGE_INTERVALLE", "3600"), "PORTAIL_MENAGE_INTERVALLE"),
         )
 
 
@@ -77,3 +83,18 @@ def _dev_secret() -> str:
     path.write_text(value)
     path.chmod(0o600)
     return value
+
+
+def _adresses(texte: str) -> tuple:
+    import ipaddress
+
+    try:
+        return tuple(ipaddress.ip_network(x.strip(), strict=False) for x in texte.split(",") if x.strip())
+    except ValueError:
+        raise SystemExit(f"PORTAIL_METRICS_ALLOW_IPS : adresse ou réseau invalide ({texte!r}).") from None
+
+
+def _duree(texte: str, nom: str) -> float:
+    if not (texte.isascii() and texte.replace(".", "", 1).isdigit()) or not 0 < float(texte) <= 7 * 86400:
+        raise SystemExit(f"{nom} : un nombre de secondes positif, au plus 604800, est attendu ({texte!r}).")
+    return float(texte)

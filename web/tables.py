@@ -139,10 +139,24 @@ class Courriel(Table, tablename="courriel"):
     pris_le = Timestamptz(null=True, default=None)
     envoye_le = Timestamptz(null=True, default=None)
     erreur = Varchar(length=300, default="")
+    # Whom the message is about and what it carries, so that a final failure is shown to those
+    # who may act (a temporary password: whoever may renew it).
+    concerne = ForeignKey(references=Utilisateur, null=True, index=True)
+    genre = Varchar(length=30, default="")
+
+
+class Tache(Table, tablename="tache"):
+    """A periodic task shared by every instance: whoever moves `prochaine` forward runs it."""
+
+    id = Serial(primary_key=True)
+    nom = Varchar(length=40, unique=True)
+    prochaine = Timestamptz()
+    derniere = Timestamptz(null=True, default=None)
+    executions = Integer(default=0)
 
 
 class DemandeRenouvellement(Table, tablename="demande_renouvellement"):
-    """"Mot de passe oublié": a request that whoever may renew this password sees and serves."""
+    """ "Mot de passe oublié": a request that whoever may renew this password sees and serves."""
 
     id = Serial(primary_key=True)
     utilisateur = ForeignKey(references=Utilisateur, index=True)
@@ -154,7 +168,7 @@ class DemandeRenouvellement(Table, tablename="demande_renouvellement"):
 
 
 class DemandeOubli(Table, tablename="demande_oubli"):
-    """"Mot de passe oublié" as typed, queued by the request and handled by the background task:
+    """ "Mot de passe oublié" as typed, queued by the request and handled by the background task:
     the request does the same work whether or not the identifiant exists."""
 
     id = Serial(primary_key=True)

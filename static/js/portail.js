@@ -85,6 +85,58 @@
       e.detail.shouldSwap = false;
     }
   });
+  // A request that fails says so where the person is looking: at the top of the region it
+  // targets (inside the dialog when one is open; the form for a field's check), in an alert that
+  // screen readers announce. The server's own words when it sent its error message (data-erreur),
+  // ours when it sent none or could not be reached. Nothing already typed is removed.
+  var MESSAGES = {
+    reseau: "Le portail ne répond pas. Vérifiez votre connexion, puis réessayez.",
+    403: "Action refusée : ce formulaire a peut-être expiré. Rechargez la page, puis recommencez.",
+    404: "Ce contenu n'existe plus. Rechargez la page.",
+    4: "Votre demande n'a pas pu être traitée. Rechargez la page, puis recommencez.",
+    5: "Une erreur technique est survenue. Rien n'a été enregistré ; réessayez dans quelques instants."
+  };
+  function messageDe(xhr) {
+    if (!xhr || !xhr.status) return MESSAGES.reseau;
+    if (xhr.responseText) {
+      var bloc = new DOMParser().parseFromString(xhr.responseText, "text/html").querySelector("[data-erreur]");
+      if (bloc) return bloc.textContent.replace(/\s+/g, " ").trim();
+    }
+    return MESSAGES[xhr.status] || MESSAGES[Math.floor(xhr.status / 100)] || MESSAGES[5];
+  }
+  function zoneDe(detail) {
+    var cible = detail.target || detail.elt;
+    var dialogue = cible && cible.closest && cible.closest("dialog[open]");
+    if (dialogue) return dialogue.querySelector("[id]") || dialogue;
+    var swap = detail.requestConfig && detail.requestConfig.elt && detail.requestConfig.elt.getAttribute("hx-swap");
+    if (swap === "outerHTML") return cible.closest("form") || document.getElementById("contenu");
+    return cible || document.getElementById("contenu");
+  }
+  function signalerEchec(e) {
+    var zone = zoneDe(e.detail);
+    if (!zone) return;
+    var alerte = zone.querySelector(":scope > [data-echec-requete]");
+    if (!alerte) {
+      alerte = document.createElement("div");
+      alerte.className = "alerte alerte--erreur";
+      alerte.setAttribute("role", "alert");
+      alerte.dataset.echecRequete = "";
+      zone.insertBefore(alerte, zone.firstChild);
+    }
+    var message = messageDe(e.detail.xhr);
+    alerte.textContent = "";
+    // Written once the (empty) alert is in the page, so that the change is announced.
+    window.setTimeout(function () { alerte.textContent = message; }, 50);
+  }
+  document.addEventListener("htmx:responseError", signalerEchec);
+  document.addEventListener("htmx:sendError", signalerEchec);
+  document.addEventListener("htmx:timeout", signalerEchec);
+  document.addEventListener("htmx:afterRequest", function (e) {
+    if (!e.detail.successful) return;
+    var zone = zoneDe(e.detail);
+    var alerte = zone && zone.querySelector(":scope > [data-echec-requete]");
+    if (alerte) alerte.remove();
+  });
   document.addEventListener("htmx:afterSwap", function (e) {
     initAfficher(e.detail.elt);
     // After a full form swap (errors), bring the reader to the summary.

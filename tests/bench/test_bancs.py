@@ -3,42 +3,24 @@ Nothing here asserts a duration: the figures belong to bench/RESULTS.md."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import subprocess
 import sys
 
 from bench.lancer import echecs
-from web.db import config_postgres
+from tests.conftest import base_dediee
 from web.settings import ROOT
 
 RECHERCHES = 20
 
 
-def base_dediee(tmp_path) -> str:
-    """The generator empties its database: give it one of its own, never the suite's."""
-    url = os.environ["PORTAIL_DATABASE_URL"]
-    if not url.startswith("postgres"):
-        return f"sqlite:///{tmp_path / 'bancs.sqlite'}"
-    import asyncpg
-
-    async def creer() -> None:
-        cx = await asyncpg.connect(**config_postgres(url))
-        await cx.execute("DROP DATABASE IF EXISTS portail_bancs")
-        await cx.execute("CREATE DATABASE portail_bancs")
-        await cx.close()
-
-    asyncio.run(creer())
-    return url.rsplit("/", 1)[0] + "/portail_bancs"
-
-
 def test_les_bancs_tournent_sans_echec(tmp_path):
-    url = base_dediee(tmp_path)
+    url = base_dediee(tmp_path, "portail_bancs")
     postgres = url.startswith("postgres")
     env = {**os.environ, "PORTAIL_DATABASE_URL": url, "PORTAIL_BANC_DIR": str(tmp_path)}
     commande = [sys.executable, "-m", "bench.lancer", "--echelle", "0.0005", "--duree", "0.5", "--clients", "2"]
-    commande += ["--recherches", str(RECHERCHES), *(["--deux-instances"] if postgres else [])]
+    commande += ["--recherches", str(RECHERCHES), "--lenteur-relais", "1", *(["--deux-instances"] if postgres else [])]
     r = subprocess.run(commande, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
 
@@ -53,6 +35,9 @@ def test_les_bancs_tournent_sans_echec(tmp_path):
     assert len(res["octets"]["fragments"]) == 5 and any(f.endswith(".js") for f in res["octets"]["statiques"])
     e = res["evaluer"]  # the /mot-de-passe/evaluer flood, against /aide alone
     assert e["aide_seule"]["reussies"] > 0 and e["aide_pendant"]["reussies"] > 0 and e["inondation"]["reussies"] > 0
+    assert res["workers"]["1"]["reussies"] > 0 and res["workers"]["2"]["reussies"] > 0
+    lent = res["relais_lent"]
+    assert lent["courriels_recus"] == lent["courriels_demandes"] > 0 and lent["courriels_doublons"] == 0
     if postgres:
         d = res["deux_instances"]
         assert d["session_partagee"]
@@ -64,3 +49,4 @@ def test_les_bancs_tournent_sans_echec(tmp_path):
     texte = sortie.read_text()
     assert "## Objectifs" in texte and "Requêtes en échec, tous passages | 0 | 0 : atteint" in texte
     assert "« Aide » p95 pendant une inondation de /mot-de-passe/evaluer / seule | ≤ 2×" in texte
+    assert "## Un ou deux processus derrière nginx" in texte and "## Courriels à travers un relais plus lent" in texte

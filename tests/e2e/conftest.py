@@ -55,10 +55,17 @@ def browser_context_args(browser_context_args, serveur):
 
 
 class BoiteAuxLettres:
-    """What the portal's SMTP client delivered, as a person's mailbox would show it."""
+    """What the portal's SMTP client delivered, as a person's mailbox would show it. Addresses of
+    the domain `inconnu.example` are refused for good (550), as a relay refuses an unknown mailbox."""
 
     def __init__(self) -> None:
         self.messages: list[email.message.EmailMessage] = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 - aiosmtpd's hook
+        if address.endswith("@inconnu.example"):
+            return "550 5.1.1 Destinataire inconnu"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         self.messages.append(email.message_from_bytes(envelope.content, policy=politique_mail))
@@ -143,3 +150,21 @@ async def premiere_connexion(page: Page, identifiant: str, temporaire: str, nouv
         await page.get_by_label("Je déclare avoir lu, compris et accepté les nouvelles Conditions Générales d'Utilisation").check()
         await page.get_by_role("button", name="Confirmer").click()
     await expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
+
+
+@pytest.fixture(scope="module")
+def frontal(boite, base_migree):
+    """nginx with TLS (deploy/nginx/portail.conf) in front of two `portail serve` in production
+    mode, mailing to `boite`: the production journey and the proxy tests share it."""
+    from tests.processus import Frontal
+
+    # As deploy/ runs them: only nginx, on loopback, is a trusted proxy.
+    f = Frontal(
+        2,
+        "--proxy-headers",
+        "--forwarded-allow-ips",
+        "127.0.0.1",
+        env={"PORTAIL_ENV": "production", "PORTAIL_SMTP_URL": f"smtp://127.0.0.1:{boite.port}"},
+    )
+    yield f
+    f.arreter()

@@ -10,7 +10,7 @@ from litestar.params import FromPath
 
 from web import droits
 from web.cdc import service
-from web.comptes.service import CIVILITES, renouveler_mot_de_passe
+from web.comptes.service import CIVILITES, courriels_non_remis, renouveler_mot_de_passe
 from web.connexion.routes import adresse
 from web.db import est_doublon
 from web.entrees import entier, id_ou_404
@@ -39,7 +39,10 @@ async def organismes(request: Request) -> Response:
         "criteres": c, "lignes": lignes, "total": total, "pages": max(1, -(-total // service.PAR_PAGE)),
         "types": TYPES_ORGANISME, "lien_page": lambda n: "/cdc?" + urlencode({**({"q": c.q} if c.q else {}), "page": n}),
     }  # fmt: skip
-    return rendre(request, "cdc/organismes.html", ctx, bloc="resultats" if cible(request) == "resultats" else None)
+    bloc = "resultats" if cible(request) == "resultats" else None
+    if bloc is None:
+        ctx["non_remis"] = await courriels_non_remis(request.state.utilisateur, role=PRINCIPAL)
+    return rendre(request, "cdc/organismes.html", ctx, bloc=bloc)
 
 
 def page_inscrire(request: Request, donnees: dict, erreurs: Erreurs, status_code: int = 200, bloc: str | None = None) -> Response:
@@ -107,6 +110,8 @@ async def fiche(request: Request, id_: FromPath[str]) -> Response:
         "types": TYPES_ORGANISME, "effectifs": await service.effectifs(org.id), "niveaux": droits.NIVEAUX,
         "info": INFOS.get(request.query_params.get("fait", "")), "erreur": request.query_params.get("erreur") == "transfert",
     }  # fmt: skip
+    if principal:
+        ctx["non_remis"] = next(iter(await courriels_non_remis(request.state.utilisateur, utilisateur=principal.id)), None)
     return rendre(request, "cdc/organisme.html", ctx)
 
 

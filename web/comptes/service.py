@@ -63,7 +63,7 @@ async def ouvrir_compte(settings: Settings, u: Utilisateur) -> Utilisateur:
     u.mot_de_passe_expire_le = maintenant() + VALIDITE_TEMPORAIRE
     await u.save()
     sujet, corps = _courriel_mot_de_passe(settings, u, mot_de_passe, renouvellement=False)
-    await courriels.mettre_en_file(u.courriel, sujet, corps)
+    await courriels.mettre_en_file(u.courriel, sujet, corps, concerne=u.id, genre=courriels.MOT_DE_PASSE)
     return u
 
 
@@ -89,6 +89,16 @@ async def renouveler_mot_de_passe(settings: Settings, cible: Utilisateur, *, act
         await sessions.fermer_toutes(cible.id)
         await verrou.effacer_identifiant(cible.identifiant)
         sujet, corps = _courriel_mot_de_passe(settings, cible, mot_de_passe, renouvellement=True)
-        await courriels.mettre_en_file(cible.courriel, sujet, corps)
+        await courriels.mettre_en_file(cible.courriel, sujet, corps, concerne=cible.id, genre=courriels.MOT_DE_PASSE)
         await journaliser("mot_de_passe_renouvele", acteur=acteur, cible=cible.id, organisme=cible.organisme, adresse=adresse)
     courriels.reveiller()
+
+
+async def courriels_non_remis(acteur: Utilisateur, **filtre) -> list[dict]:
+    """Temporary passwords whose mail did not reach their owner, for those who may renew them
+    (droits.peut_renouveler): an organisation's administrators, the Caisse des Dépôts for principals."""
+    from web import droits
+
+    lignes = await courriels.non_remis(**filtre)
+    personnes = {u.id: u for u in await Utilisateur.objects().where(Utilisateur.id.is_in([r["id"] for r in lignes] or [0]))}
+    return [r for r in lignes if droits.peut_renouveler(acteur, personnes[r["id"]])]

@@ -10,7 +10,7 @@ from litestar.exceptions import TooManyRequestsException
 from litestar.middleware.rate_limit import RateLimitConfig, RateLimitMiddleware
 from litestar.types import Receive, Scope, Send
 
-from web import cgu, courriels, sessions
+from web import cgu, courriels, observabilite, sessions
 from web.comptes.hachage import verifier
 from web.comptes.identifiant import normaliser_identifiant
 from web.comptes.mot_de_passe import changer, deja_utilise
@@ -66,6 +66,7 @@ async def verifier_identite(request: Request, saisie_cle: str, mot_de_passe: str
     fenetre = None if nonce else verrou.cle_adresse(ip)
     if fenetre and not await verrou.reserver_fenetre(fenetre, verrou.MAX_PAR_ADRESSE, verrou.FENETRE_ADRESSE, now):
         await journaliser("connexion_refusee", adresse=ip, identifiant_saisi=saisie_cle, detail="limite par adresse atteinte")
+        observabilite.connexion("limite_adresse")
         return None, ADRESSE_SATUREE
     r = await verrou.reserver(verrou.cle_identifiant(saisie_cle, nonce), now)
     poste = "poste reconnu" if nonce else "poste inconnu"
@@ -73,6 +74,7 @@ async def verifier_identite(request: Request, saisie_cle: str, mot_de_passe: str
         if fenetre:  # no password was checked: the address keeps its attempt
             await verrou.rendre(fenetre)
         await journaliser("connexion_refusee", adresse=ip, identifiant_saisi=saisie_cle, detail=f"identifiant bloqué ({poste})")
+        observabilite.connexion("verrouillee")
         return None, message_verrou(r.verrou_jusqua, now)
     u = await Utilisateur.objects().where(Utilisateur.identifiant == saisie_cle).first()
     ok = await verifier(u.mot_de_passe if u else None, mot_de_passe)
@@ -89,6 +91,7 @@ async def verifier_identite(request: Request, saisie_cle: str, mot_de_passe: str
                     await courriels.mettre_en_file(u.courriel, *courriel_alerte(request, u, ip, now))
         if verrouille:
             courriels.reveiller()
+        observabilite.connexion("verrouillee" if verrouille else "echec")
         return None, message_verrou(r.verrou_jusqua, now) if verrouille else INCORRECT
     await verrou.effacer(r.cle)
     if fenetre:
@@ -96,8 +99,10 @@ async def verifier_identite(request: Request, saisie_cle: str, mot_de_passe: str
     # Past this point the password was right: saying why the account cannot be used
     # reveals nothing to someone who does not already hold it.
     if u.statut != ACTIF or (u.organisme and await Organisme.exists().where((Organisme.id == u.organisme) & (Organisme.statut != ACTIF))):
+        observabilite.connexion("refusee")
         return None, "Ce compte est suspendu. Contactez votre administrateur."
     if u.mot_de_passe_temporaire and (u.mot_de_passe_expire_le is None or u.mot_de_passe_expire_le < now):
+        observabilite.connexion("refusee")
         return None, TEMPORAIRE_EXPIRE
     return u, None
 
@@ -141,6 +146,7 @@ async def se_connecter(request: Request) -> Response:
         return rendre(request, "connexion/connexion.html", {"form": form, "echec": message}, status_code=422)
     if u.mot_de_passe_temporaire:
         # The temporary password opens nothing but the forced change.
+        observabilite.connexion("changement_impose")
         await journaliser(
             "connexion",
             acteur=u.id,
@@ -158,7 +164,9 @@ async def se_connecter(request: Request) -> Response:
         if jeton is not None:
             await journaliser("connexion", acteur=u.id, cible=u.id, organisme=u.organisme, adresse=adresse(request))
     if jeton is None:  # suspended or renewed while the password was being checked
+        observabilite.connexion("refusee")
         return rendre(request, "connexion/connexion.html", {"form": form, "echec": SUSPENDU_PENDANT}, status_code=422)
+    observabilite.connexion("reussie")
     reponse = rediriger(request, "/" if cgu_a_jour(u) else "/cgu")
     reponse.set_cookie(cookie_session(request, jeton))
     reponse.set_cookie(appareil.cookie(request, u.identifiant))

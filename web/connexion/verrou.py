@@ -135,11 +135,16 @@ async def reclamer_alerte(cle: str, maintenant: datetime) -> bool:
     return bool(rows)
 
 
-async def purger(avant: datetime) -> int:
-    """Counters untouched since `avant` whose lock is over: their series of failures has ended.
-    For the housekeeping task (for instance daily, with avant = now - 24 h)."""
+# A counter quiet this long is forgotten (its failures were not consecutive any more).
+OUBLI = timedelta(hours=24)
+
+
+async def purger(now: datetime) -> int:
+    """Housekeeping (web.menage): counters untouched for OUBLI whose lock is over (their series of
+    failures has ended)."""
+    avant = now - OUBLI
     rows = await Compteur.raw(
-        "DELETE FROM compteur WHERE maj_le < {} AND (verrou_jusqua IS NULL OR verrou_jusqua < {}) RETURNING id", avant, avant
+        "DELETE FROM compteur WHERE maj_le < {} AND (verrou_jusqua IS NULL OR verrou_jusqua < {}) RETURNING id", avant, now
     )
     return len(rows)
 

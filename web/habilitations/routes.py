@@ -10,7 +10,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
 from web import droits
-from web.comptes.service import renouveler_mot_de_passe
+from web.comptes.service import courriels_non_remis, renouveler_mot_de_passe
 from web.connexion.routes import adresse
 from web.droits import Interdit
 from web.entrees import id_ou_404
@@ -71,6 +71,7 @@ async def recherche(request: Request) -> Response:
     if bloc is None:  # what only the whole page shows; typing in the search asks for the results alone
         ctx["unites"] = await service.unites(moi.organisme)
         ctx["seul"] = await service.seul_gestionnaire(moi.organisme)
+        ctx["non_remis"] = await courriels_non_remis(moi, organisme=moi.organisme)
     return rendre(request, "habilitations/recherche.html", ctx, bloc=bloc)
 
 
@@ -177,6 +178,7 @@ async def fiche(request: Request, id_: FromPath[str]) -> Response:
     )  # fmt: skip
     q = request.query_params
     ctx = await contexte_formulaire(moi, form, g=g, info=INFOS.get(q.get("fait", "")), refus=REFUS.get(q.get("refus", "")))
+    ctx["non_remis"] = next(iter(await courriels_non_remis(moi, utilisateur=g.id)), None)
     return rendre(request, "habilitations/gestionnaire.html", ctx)
 
 

@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from piccolo.engine.sqlite import SQLiteEngine
 
-from web import courriels, droits
+from web import courriels, droits, panne
 from web.comptes.service import nom_affiche, renouveler_mot_de_passe
 from web.connexion import verrou
 from web.db import ecriture
@@ -63,8 +63,11 @@ async def boucle_des_demandes(settings: Settings, intervalle: float = 5.0) -> No
     while True:
         try:
             await traiter_demandes(settings)
-        except Exception:
-            log.exception("traitement des demandes de renouvellement interrompu")
+        except Exception as exc:
+            if panne.est_panne(exc):
+                panne.signaler(exc)  # logged once per outage
+            else:
+                log.exception("traitement des demandes de renouvellement interrompu")
         try:
             await asyncio.wait_for(_reveil.wait(), timeout=intervalle)
         except TimeoutError:

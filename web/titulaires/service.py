@@ -178,4 +178,3 @@ async def crediter(titulaire_id: int, annee: int, heures: int) -> bool:
 
 async def organisme_par_siret(siret: str) -> Organisme | None:
     return await Organisme.objects().where(Organisme.siret == siret).first()
-

@@ -1,0 +1,117 @@
+"""`portail serve` as production runs it: several workers share sessions, send each mail once and
+run the housekeeping once per period; a stop lets the mail being sent finish; an idle connection
+is closed after --timeout-keep-alive."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import socket
+import time
+
+import httpx
+
+from tests.processus import Portail
+from tests.unit.conftest import connecte, creer_organisme
+from tests.unit.test_courriels import Boite, Relais
+from web import courriels
+from web.tables import Courriel, Session, Tache, Utilisateur
+from web.temps import maintenant
+
+
+def lignes(p: Portail) -> list[dict]:
+    sorties = []
+    for ligne in p.journal.read_text().splitlines():
+        if ligne.startswith("{"):
+            sorties.append(json.loads(ligne))
+    return sorties
+
+
+async def attendre(condition, delai: float = 20) -> None:
+    fin = time.monotonic() + delai
+    while not await condition():
+        assert time.monotonic() < fin, "délai dépassé"
+        await asyncio.sleep(0.2)
+
+
+async def test_deux_workers_partagent_les_sessions_le_courrier_et_le_menage(base_vide, settings):
+    from datetime import timedelta
+
+    admin = await creer_organisme(settings)
+    with Relais(Boite()) as r:
+        env = {"PORTAIL_SMTP_URL": r.settings(settings).smtp_url, "PORTAIL_MENAGE_INTERVALLE": "1"}
+        p = Portail("--workers", "2", env=env, nom="deux-workers")
+        try:
+            # Sessions: signed in once, then many requests on fresh connections, spread over both workers.
+            async with httpx.AsyncClient(base_url=p.url, limits=httpx.Limits(max_keepalive_connections=0), timeout=30) as c:
+                await connecte(c, admin)
+                reponses = await asyncio.gather(*(c.get("/habilitations") for _ in range(60)))
+            assert all(x.status_code == 200 and "Gérer les habilitations" in x.text for x in reponses)
+            servi_par = {x["process"] for x in lignes(p) if x.get("event") == "requête" and x.get("route") == "/habilitations"}
+            assert len(servi_par) == 2
+
+            # Mail: each worker runs a sender; each message arrives once.
+            for i in range(12):
+                await courriels.mettre_en_file(f"p{i}@example.fr", "Sujet", "Corps")
+            await attendre(_tous_envoyes)
+            await asyncio.sleep(1)
+            recus = [x for x in r.boite.recus if x.startswith("p")]
+            assert sorted(recus) == sorted(f"p{i}@example.fr" for i in range(12))
+
+            # Housekeeping: an expired session goes; one run per period between the two workers.
+            u = (await Utilisateur.select(Utilisateur.id).first())["id"]
+            vieux = maintenant() - timedelta(hours=1)
+            await Session.insert(Session(jeton_hash="expiree", utilisateur=u, cree_le=vieux, vu_le=vieux))
+            await attendre(lambda: _absente("expiree"))
+            avant = (await Tache.objects().where(Tache.nom == "menage").first()).executions
+            await asyncio.sleep(3)
+            apres = (await Tache.objects().where(Tache.nom == "menage").first()).executions
+            assert 2 <= apres - avant <= 4
+        finally:
+            p.arreter()
+    passages = [x for x in lignes(p) if x.get("event", "").startswith("ménage fait")]
+    assert len(passages) == apres  # each run done (and logged) by one worker only
+    assert len({x["process"] for x in passages}) >= 1
+
+
+async def _tous_envoyes() -> bool:
+    return not await Courriel.exists().where(Courriel.statut != "envoye")
+
+
+async def _absente(jeton: str) -> bool:
+    return not await Session.exists().where(Session.jeton_hash == jeton)
+
+
+async def test_un_arret_laisse_finir_le_courriel_en_cours_d_envoi(base_vide, settings):
+    with Relais(Boite(lenteur=3)) as r:
+        p = Portail(env={"PORTAIL_SMTP_URL": r.settings(settings).smtp_url}, nom="arret")
+        try:
+            await courriels.mettre_en_file("lent@example.fr", "Sujet", "Corps")
+            await attendre(_en_cours)
+            await asyncio.sleep(0.5)  # the relay holds the data now
+            p.proc.send_signal(signal.SIGTERM)
+            await asyncio.to_thread(p.proc.wait, 30)
+        finally:
+            p.arreter()
+        assert r.boite.recus == ["lent@example.fr"]
+    c = await Courriel.objects().first()
+    assert c.statut == "envoye"  # not left claimed, to be sent again after the claim expires
+
+
+async def _en_cours() -> bool:
+    return await Courriel.exists().where(Courriel.statut == "en_cours")
+
+
+def test_une_connexion_oisive_est_fermee(base_migree):
+    p = Portail("--timeout-keep-alive", "1", nom="oisive")
+    try:
+        with socket.create_connection(("127.0.0.1", p.port), timeout=10) as s:
+            s.sendall(b"GET /sante HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert b"200 OK" in s.recv(4096)
+            debut = time.monotonic()
+            while s.recv(4096):  # until the server closes it
+                pass
+            assert time.monotonic() - debut < 5
+    finally:
+        p.arreter()
