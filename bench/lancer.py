@@ -209,11 +209,12 @@ async def banc_recherches(port: int, jeu: dict, n: int) -> dict:
 
 async def plans(jeu: dict) -> dict:
     """The query plans of both searches, from the engine itself."""
+    from web.db import moteur
     from web.habilitations.service import Criteres, requetes_recherche
     from web.tables import Utilisateur
     from web.titulaires.service import requete_recherche
 
-    engine = Utilisateur._meta.db
+    engine = moteur()
     sqlite = engine.engine_type == "sqlite"
     prefixe = "EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN "
     compte, page = requetes_recherche(1, Criteres(nom="MAR"))
@@ -224,7 +225,8 @@ async def plans(jeu: dict) -> dict:
         ("gestionnaire_page", page),
         ("titulaire", requete_recherche(1, t["nir"], t["nom"])),
     ):
-        lignes = await engine._run_in_new_connection(prefixe + str(requete)) if sqlite else await Utilisateur.raw(prefixe + str(requete))
+        # run_ddl: the query as the engine compiles it, values inlined (a plan, not a result).
+        lignes = await engine.run_ddl(prefixe + str(requete)) if sqlite else await Utilisateur.raw(prefixe + str(requete))
         sorties[nom] = [r.get("detail") or r.get("QUERY PLAN") for r in lignes]
     return sorties
 

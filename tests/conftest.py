@@ -23,6 +23,7 @@ os.environ["PORTAIL_ENV"] = "development"
 os.environ.pop("PORTAIL_SMTP_URL", None)
 
 from web.cli import _migrer
+from web.db import moteur
 from web.piccolo_app import APP_CONFIG
 from web.settings import Settings
 from web.tables import Courriel
@@ -39,9 +40,7 @@ def siret_valide() -> str:
 
 
 async def vider_base() -> None:
-    from web.tables import Utilisateur
-
-    engine = Utilisateur._meta.db
+    engine = moteur()
     noms = ", ".join(f'"{t._meta.tablename}"' for t in TABLES)
     if engine.engine_type == "postgres":
         await engine.run_ddl(f"TRUNCATE {noms} RESTART IDENTITY CASCADE")
@@ -53,9 +52,7 @@ async def vider_base() -> None:
 @pytest.fixture(scope="session", autouse=True)
 def base_migree():
     async def preparer():
-        from web.tables import Utilisateur
-
-        engine = Utilisateur._meta.db
+        engine = moteur()
         if engine.engine_type == "postgres":
             # Start from nothing: a previous run may have left its tables.
             await engine.run_ddl("DROP SCHEMA public CASCADE")

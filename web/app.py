@@ -15,6 +15,7 @@ from litestar.exceptions import HTTPException, NotFoundException, PermissionDeni
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.csrf import CSRF_SECRET_LENGTH, CSRFMiddleware
 from litestar.openapi import OpenAPIConfig
+from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
@@ -24,21 +25,22 @@ from piccolo.engine.postgres import PostgresEngine
 from web import courriels, droits, menage, observabilite, panne
 from web.cdc.routes import router as cdc_router
 from web.connexion.routes import router as connexion_router
+from web.db import moteur
 from web.delegations.routes import router as delegations_router
 from web.dossiers.routes import router as dossiers_router
+from web.dossiers.transitions import LIBELLES_STATUT
 from web.entrees import a_des_controles
-from web.habilitations.forms import CHAMPS_EN_LIGNE
 from web.habilitations.routes import router as habilitations_router
 from web.mesure import ServerTimingMiddleware
 from web.parametres.routes import router as parametres_router
 from web.profil.routes import router as profil_router
-from web.rendu import page_erreur, rediriger, statique, verification_en_ligne
+from web.rendu import page_erreur, page_panne, rediriger, statique, verification_en_ligne
 from web.renouvellement.routes import router as renouvellement_router
 from web.renouvellement.service import boucle_des_demandes
+from web.requete import DEPENDANCES, SessionMiddleware
 from web.sante import sante
-from web.sessions import COOKIE, SessionMiddleware
+from web.sessions import COOKIE
 from web.settings import ROOT, Settings
-from web.tables import Utilisateur
 from web.titulaires.routes import router as titulaires_router
 
 log = logging.getLogger("portail")
@@ -130,7 +132,7 @@ def gestion_erreurs() -> dict:
     def erreur_interne(request: Request, exc: Exception) -> Response:
         if panne.est_panne(exc):
             panne.signaler(exc)  # logged once per outage, not per request
-            return panne.reponse(request)
+            return page_panne(request)
         log.exception("erreur interne sur %s %s", request.method, request.url.path, exc_info=exc)
         return page_erreur(
             request,
@@ -155,7 +157,7 @@ def create_app(settings: Settings | None = None, *, services: bool = True) -> Li
     turn them off: Litestar's test client runs the app in an event loop of its own."""
     settings = settings or Settings.from_env()
     # piccolo_conf.py built the engine from the same PORTAIL_DATABASE_URL.
-    engine = Utilisateur._meta.db
+    engine = moteur()
 
     @contextlib.asynccontextmanager
     async def cycle(app: Litestar) -> AsyncIterator[None]:
@@ -196,8 +198,8 @@ def create_app(settings: Settings | None = None, *, services: bool = True) -> Li
         libelle_role=droits.libelle_role,
         cgu_a_jour=droits.cgu_a_jour,
         verification_en_ligne=verification_en_ligne,
-        champs_en_ligne=CHAMPS_EN_LIGNE,
         statique=statique,
+        libelles_statut=LIBELLES_STATUT,
     )
 
     return Litestar(
@@ -216,7 +218,10 @@ def create_app(settings: Settings | None = None, *, services: bool = True) -> Li
             sante,
             observabilite.Metriques,
         ],
-        plugins=[observabilite.structlog_plugin()],
+        # request.htmx, and the htmx responses (web.rendu: the one place that reads them).
+        plugins=[observabilite.structlog_plugin(), HTMXPlugin()],
+        # `moi`, `organisme`, `acteur` for every handler that names them (web.requete).
+        dependencies=DEPENDANCES,
         template_config=TemplateConfig(instance=jinja),
         # Outermost first: the request id is bound before anything logs; the metrics and the log
         # line see every answer, the outage's 503 included.

@@ -4,8 +4,9 @@ and raising VERSION: everyone accepts it again at their next sign-in."""
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 
-from web.settings import ROOT
+STATIC = Path(__file__).resolve().parent.parent / "static"
 
 VERSION = 1
 FICHIER = f"documents/cgu-v{VERSION}.pdf"
@@ -14,5 +15,5 @@ FICHIER = f"documents/cgu-v{VERSION}.pdf"
 @cache
 def taille_affichee() -> str:
     """What the link shows, as the guide does: "PDF - 149 Ko"."""
-    octets = (ROOT / "static" / FICHIER).stat().st_size
+    octets = (STATIC / FICHIER).stat().st_size
     return f"PDF - {max(1, round(octets / 1024))} Ko"

@@ -37,9 +37,9 @@ async def _migrer() -> None:
     from piccolo.apps.migrations.commands.forwards import run_forwards
     from piccolo.engine.sqlite import SQLiteEngine
 
-    from web.tables import Utilisateur
+    from web.db import moteur
 
-    engine = Utilisateur._meta.db
+    engine = moteur()
     if isinstance(engine, SQLiteEngine):
         engine.creer_fichier()  # the only place a database file is created
         # WAL lets readers work while one writer commits; it is stored in the file.
@@ -141,47 +141,22 @@ def migrate() -> None:
     click.echo("Base de données à jour.")
 
 
-DEMO_SIRET = "21750001600019"
-
-
 @main.command(help="Crée les données de démonstration (sans effet si elles existent déjà).")
 def demo() -> None:
-    from web.organismes.service import inscrire, valider
-    from web.tables import PRINCIPAL, Organisme, Utilisateur
+    from web.titulaires.demo import EMPLOYEUR, OPERATEUR, creer_demo, organisme_inscrit
 
     settings = Settings.from_env()
 
-    async def creer() -> str:
+    async def creer() -> tuple[str, str]:
         await _migrer()
-        org = await Organisme.objects().where(Organisme.siret == DEMO_SIRET).first()
-        if org is not None:
-            admin = await Utilisateur.objects().where((Utilisateur.organisme == org.id) & (Utilisateur.role == PRINCIPAL)).first()
-            return admin.identifiant
-        demande, erreurs = valider(
-            {
-                "siret": DEMO_SIRET,
-                "raison_sociale": "EMPLOYEUR PUBLIC",
-                "type": "employeur_public",
-                "civilite": "Mme",
-                "prenom": "Anne",
-                "nom": "Démo",
-                "courriel": "administrateur.principal@employeur-public.example",
-                "telephone": "01 23 45 67 89",
-            }
-        )
-        assert demande is not None, erreurs
-        admin = await inscrire(settings, demande)
-        await _livrer(settings)
-        return admin.identifiant
+        employeur = await organisme_inscrit(settings, EMPLOYEUR)
+        return employeur.identifiant, await creer_demo(settings, EMPLOYEUR["siret"])
 
-    identifiant = _run(creer())
-    from web.titulaires.demo import OPERATEUR_SIRET, creer_demo  # issue 5: operator, titulaires, dossiers
-
-    identifiant_operateur = _run(creer_demo(settings, DEMO_SIRET))
+    identifiant, identifiant_operateur = _run(creer())
     ou = settings.smtp_url or f"{settings.courriels_dir}/"
-    click.echo(f"Organisme de démonstration : OPÉRATEUR EMPLOI FORMATION (opérateur, SIRET {OPERATEUR_SIRET})")
+    click.echo(f"Organisme de démonstration : {OPERATEUR['raison_sociale']} (opérateur, SIRET {OPERATEUR['siret']})")
     click.echo(f"Identifiant de son administrateur principal (niveau Clôture) : {identifiant_operateur}")
-    click.echo("Organisme de démonstration : EMPLOYEUR PUBLIC (employeur public)")
+    click.echo(f"Organisme de démonstration : {EMPLOYEUR['raison_sociale']} (employeur public)")
     click.echo(f"Son mot de passe temporaire est dans le courriel envoyé à l'administrateur principal ({ou}).")
     click.echo(f"Identifiant de l'administrateur principal : {identifiant}")
 
@@ -208,24 +183,18 @@ def organisme() -> None:
 @click.option("--telephone", required=True, help="Téléphone (numéro français).")
 def inscrire(siret, raison_sociale, type_, civilite, prenom, nom, courriel, telephone) -> None:
     from web.db import est_doublon
-    from web.organismes.service import SiretDejaInscrit, valider
+    from web.organismes.forms import FormInscription
+    from web.organismes.service import SiretDejaInscrit
     from web.organismes.service import inscrire as inscrire_organisme
 
     settings = Settings.from_env()
-    demande, erreurs = valider(
-        {
-            "siret": siret,
-            "raison_sociale": raison_sociale,
-            "type": type_,
-            "civilite": civilite,
-            "prenom": prenom,
-            "nom": nom,
-            "courriel": courriel,
-            "telephone": telephone,
-        }
-    )
-    if demande is None:
-        _echec(" ".join(erreurs.values()))
+    form = FormInscription.lire(
+        {"siret": siret, "raison_sociale": raison_sociale, "type": type_, "civilite": civilite, "prenom": prenom, "nom": nom,
+         "courriel": courriel, "telephone": telephone}
+    )  # fmt: skip
+    if form.erreurs:
+        _echec(" ".join(form.erreurs.values()))
+    demande = form.inscription()
 
     async def faire():
         try:
@@ -257,27 +226,24 @@ def cdc() -> None:
 @click.option("--nom", required=True, help="Nom de l'agent.")
 @click.option("--courriel", required=True, help="Courriel : le mot de passe temporaire y est envoyé.")
 def creer_agent(civilite: str, prenom: str, nom: str, courriel: str) -> None:
-    from web import formulaires
-    from web.comptes.service import CIVILITES, ouvrir_compte
+    from web.acteur import PORTAIL
+    from web.cdc.forms import FormAgent
+    from web.comptes.service import ouvrir_compte
     from web.db import ecriture
     from web.journal import journaliser
     from web.tables import AGENT_CDC, Utilisateur
 
     settings = Settings.from_env()
-    donnees = {"civilite": civilite, "prenom": prenom, "nom": nom, "courriel": courriel}
-    e = formulaires.Erreurs()
-    civilite = formulaires.choix(donnees, "civilite", "Civilité", CIVILITES, e)
-    prenom = formulaires.texte(donnees, "prenom", "Prénom", e)
-    nom = formulaires.texte(donnees, "nom", "Nom", e)
-    courriel = formulaires.courriel(donnees, "courriel", "Courriel", e)
-    if e:
-        _echec(" ".join(e.values()))
+    form = FormAgent.lire({"civilite": civilite, "prenom": prenom, "nom": nom, "courriel": courriel})
+    if form.erreurs:
+        _echec(" ".join(form.erreurs.values()))
+    civilite, prenom, nom, courriel = form.civilite, form.prenom, form.nom, form.courriel
 
     async def faire() -> str:
         async with ecriture():
             u = Utilisateur(organisme=None, role=AGENT_CDC, civilite=civilite, prenom=prenom, nom=nom.upper(), courriel=courriel)
             await ouvrir_compte(settings, u)
-            await journaliser("agent_cree", cible=u.id, adresse="portail", detail=f"{prenom} {nom.upper()}")
+            await journaliser("agent_cree", PORTAIL, cible=u.id, detail=f"{prenom} {nom.upper()}")
         await _livrer(settings)
         return u.identifiant
 
@@ -308,13 +274,14 @@ def demandes_lister() -> None:
 @demandes.command("servir", help="Renouvelle le mot de passe d'une demande (envoyé par courriel) et la clôt.")
 @click.argument("demande_id", type=int)
 def demandes_servir(demande_id: int) -> None:
+    from web.acteur import PORTAIL
     from web.renouvellement.service import NonAutorise, servir
 
     settings = Settings.from_env()
 
     async def faire() -> bool:
         try:
-            fait = await servir(settings, demande_id, None, "portail")
+            fait = await servir(settings, demande_id, None, PORTAIL)
         except NonAutorise:
             _echec("cette demande ne concerne pas un administrateur principal : son administrateur la traite.")
         await _livrer(settings)

@@ -20,30 +20,24 @@ opened only to build the message, and wiped once delivered or given up.
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import logging
 import re
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
-from functools import cache
 from urllib.parse import urlparse
 
 import aiosmtplib
-from cryptography.fernet import Fernet
 
 from web import observabilite, panne
-from web.cles import deriver
+from web.file_d_envoi import MOT_DE_PASSE, _reveil, mettre_en_file, ouvrir, reveiller, sceller  # noqa: F401 - the outbox, re-exported
 from web.settings import Settings
-from web.tables import Courriel
+from web.tables import A_ENVOYER, ECHEC, EN_COURS, ENVOYE, Courriel
 from web.temps import maintenant
 
 log = logging.getLogger("portail.courriels")
 
-A_ENVOYER, EN_COURS, ENVOYE, ECHEC = "a_envoyer", "en_cours", "envoye", "echec"
-# What a message is about (Courriel.genre), for those who must see its failure.
-MOT_DE_PASSE = "mot_de_passe"
 
 # RFC 5321 §4.5.3.2: a client waits 5 minutes for most replies and 10 for the one after the data.
 DELAI_SMTP = 300  # seconds, each SMTP exchange
@@ -57,42 +51,6 @@ ENSUITE = timedelta(hours=1)
 DUREE_DE_VIE = timedelta(days=5)
 PARALLELE = 4  # deliveries at once, per process
 ARRET = 20.0  # seconds a stopping process lets its deliveries finish (within systemd's TimeoutStopSec)
-
-_reveil = asyncio.Event()
-
-
-async def mettre_en_file(destinataire: str, sujet: str, corps: str, *, concerne: int | None = None, genre: str = "") -> None:
-    """Call inside the transaction of the change the message is about. `concerne`: the person
-    the message is about (a temporary password's owner), so that its failure reaches those who
-    may act."""
-    scelle = sceller(Settings.from_env().secret_key, corps)
-    await Courriel.insert(
-        Courriel(destinataire=destinataire, sujet=sujet, corps=scelle, prochain_essai=maintenant(), concerne=concerne, genre=genre)
-    )
-
-
-@cache
-def _fernet(secret: str) -> Fernet:
-    return Fernet(base64.urlsafe_b64encode(deriver(secret, "courriels")))
-
-
-def sceller(secret: str, corps: str) -> str:
-    """The body as stored: never in clear."""
-    return _fernet(secret).encrypt(corps.encode()).decode()
-
-
-def ouvrir(settings: Settings, corps: str) -> str:
-    """The body to send. A Fernet token always starts with "gAAAAA"; a row queued before bodies
-    were sealed is sent as it was."""
-    if not corps.startswith("gAAAAA"):
-        return corps
-    return _fernet(settings.secret_key).decrypt(corps.encode()).decode()
-
-
-def reveiller() -> None:
-    """Tell the background sender there is mail, once the transaction has committed."""
-    _reveil.set()
-
 
 def message_id(settings: Settings, id_: int, cree_le: datetime) -> str:
     """The same for every attempt of one message: a resend is recognisable as such."""
@@ -222,14 +180,13 @@ async def _echec(c: dict, exc: BaseException) -> None:
 
 
 async def _journaliser_echec(c: dict, raison: str) -> None:
+    from web.acteur import PORTAIL
     from web.journal import journaliser
     from web.tables import Utilisateur
 
     u = await Utilisateur.select(Utilisateur.organisme).where(Utilisateur.id == c["concerne"]).first()
-    await journaliser(
-        "courriel_non_remis", cible=c["concerne"], organisme=u and u["organisme"], adresse="portail",
-        detail=f"{c['sujet']} : {c['destinataire']}, {raison}",
-    )  # fmt: skip
+    detail = f"{c['sujet']} : {c['destinataire']}, {raison}"
+    await journaliser("courriel_non_remis", PORTAIL, cible=c["concerne"], organisme=u and u["organisme"], detail=detail)
 
 
 class Expediteur:
@@ -296,49 +253,7 @@ async def livrer(settings: Settings, limite: int = 100) -> int:
 async def boucle_d_envoi(expediteur: Expediteur, intervalle: float = 5.0) -> None:
     """Runs for the life of a `portail serve` process; its deliveries outlive a cancelled loop
     (the caller stops them with `expediteur.arreter`)."""
-    while True:
-        try:
-            await expediteur.tour()
-        except Exception as exc:
-            if panne.est_panne(exc):
-                panne.signaler(exc)  # logged once per outage
-            else:
-                log.exception("envoi des courriels interrompu")
-        attentes = [asyncio.ensure_future(_reveil.wait()), asyncio.ensure_future(expediteur.fini.wait())]
-        try:
-            await asyncio.wait(attentes, timeout=intervalle, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for a in attentes:
-                a.cancel()
-        _reveil.clear()
-        expediteur.fini.clear()
-
-
-# --- What failed, for those who may act ---------------------------------------------------------
-
-# The last temporary-password message of each person concerned, when it was not delivered.
-_SQL_NON_REMIS = """
-SELECT c.concerne AS id, c.destinataire, c.statut, c.erreur, c.cree_le, c.prochain_essai, c.tentatives,
-u.civilite, u.prenom, u.nom, u.identifiant, u.organisme, o.raison_sociale
-FROM courriel c JOIN utilisateur u ON u.id = c.concerne LEFT JOIN organisme o ON o.id = u.organisme
-WHERE c.genre = {} AND c.statut IN ('echec', 'a_envoyer') AND c.tentatives > 0 AND %s
-AND c.id = (SELECT MAX(c2.id) FROM courriel c2 WHERE c2.concerne = c.concerne AND c2.genre = c.genre)
-ORDER BY c.id DESC LIMIT 200
-"""
-
-
-async def non_remis(*, organisme: int | None = None, utilisateur: int | None = None, role: str | None = None) -> list[dict]:
-    """Temporary-password messages not delivered (failed for good, or still retried after a
-    failure), one per person: by organisation, by person, or by role (principals, for the CDC)."""
-    conditions, args = [], [MOT_DE_PASSE]
-    for colonne, valeur in (("u.organisme", organisme), ("u.id", utilisateur), ("u.role", role)):
-        if valeur is not None:
-            conditions.append(f"{colonne} = {{}}")
-            args.append(valeur)
-    rows = await Courriel.raw(_SQL_NON_REMIS % (" AND ".join(conditions) or "1 = 1"), *args)
-    for r in rows:
-        r["definitif"] = r["statut"] == ECHEC
-    return rows
+    await panne.en_boucle(expediteur.tour, lambda: panne.reveil(_reveil, expediteur.fini, delai=intervalle), "envoi des courriels")
 
 
 # --- Housekeeping (web.menage) ------------------------------------------------------------------

@@ -2,61 +2,72 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sqlite3
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import quote, unquote, urlparse
 
+import aiosqlite
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, dict_factory
+from piccolo.engine.sqlite import AsyncBatch, SQLiteEngine, dict_factory
+
+# Piccolo 1.38.0 is pinned (pyproject.toml) for what MoteurSQLite relies on, all of it Piccolo's
+# public engine interface: SQLiteTransaction and AsyncBatch take their connection from
+# `engine.get_connection()` and end with `connection.close()`; a query inside a transaction runs on
+# `engine.current_transaction.get().connection`; every other query goes through `run_querystring`
+# or `run_ddl`; `batch()` builds an AsyncBatch from a connection and a query (fixed here: _Lot).
+# tests/unit/test_moteur.py checks batch(), nested transactions and savepoints.
 
 
-class _ConnexionTransaction:
-    """A kept SQLite connection with a thread of its own, lent to one transaction at a time: what
-    Piccolo's SQLiteTransaction asks of a connection (execute, close). Its own thread means a
-    writer waiting for the lock never holds a thread that the lock's holder needs."""
+class _Connexion(aiosqlite.Connection):
+    """A real aiosqlite connection (Piccolo's own kind) whose `close()` hands it back to the pool
+    of its engine, never with a transaction left open."""
 
-    def __init__(self, moteur: SQLiteEngineReutilise) -> None:
-        self.moteur = moteur
-        self.fil = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-tx")
-        self.fichier = moteur._fichier()
-        self.cx = moteur._ouvrir(check_same_thread=False)
+    moteur: MoteurSQLite
+    fichier: tuple[int, int]
 
-    async def execute(self, sql: str, args=()) -> list[dict]:
-        return await asyncio.get_running_loop().run_in_executor(self.fil, lambda: self.cx.execute(sql, args).fetchall())
+    def __init__(self, connecteur, fichier: tuple[int, int], moteur: MoteurSQLite) -> None:
+        super().__init__(connecteur, iter_chunk_size=64)
+        self._thread.daemon = True  # a kept connection never holds the process open at exit
+        self.fichier, self.moteur = fichier, moteur
 
     async def close(self) -> None:
-        """Back to the pool, never with a transaction left open."""
-        if self.cx.in_transaction:
-            await asyncio.get_running_loop().run_in_executor(self.fil, self.cx.rollback)
-        self.moteur._rendre(self)
+        if self.in_transaction:
+            await self.rollback()
+        await self.moteur._rendre(self)
 
-    def fermer(self) -> None:
-        self.fil.submit(self.cx.close)
-        self.fil.shutdown(wait=False)
+    async def fermer(self) -> None:
+        await super().close()
 
 
-class SQLiteEngineReutilise(SQLiteEngine):
-    """Piccolo's SQLite engine opens a connection (and a thread) for every query: about 2 ms
-    each, most of a page's time. Here queries outside a transaction run on a few worker threads
-    that each keep their connection open, and transactions borrow a kept connection; both work
-    whatever the event loop.
+class _Lot(AsyncBatch):
+    """Piccolo 1.38's SQLite batch compiles its query for PostgreSQL ($1) and spreads the values
+    as arguments: any batch with a WHERE clause fails. The same batch, compiled for SQLite."""
+
+    async def __aenter__(self) -> _Lot:
+        requete, args = self.query.querystrings[0].compile_string(engine_type="sqlite")
+        self._cursor = await self.connection.execute(requete, args)
+        return self
+
+
+class MoteurSQLite(SQLiteEngine):
+    """Piccolo's SQLite engine with a pool: the stock engine opens a connection (and its thread) for
+    every query, most of a page's time (bench/RESULTS.md, « Moteur SQLite »). Here connections are
+    kept and lent, to one transaction or one query at a time, whatever the event loop.
 
     A kept connection follows the file at its path: when the file is gone or replaced, it is
     dropped rather than left writing to a file nobody will read again. The file is opened, never
     created (created only by `portail migrate`), so a missing database is an outage, not a new
     empty base."""
 
-    GARDEES = 8  # idle transaction connections kept
+    GARDEES = 8  # idle connections kept
 
     def __init__(self, path: str, **kwargs) -> None:
         super().__init__(path=path, **kwargs)
-        self._executeur = ThreadPoolExecutor(max_workers=8, thread_name_prefix="sqlite")
-        self._local = threading.local()
-        self._libres: list[_ConnexionTransaction] = []
+        if self.get_version_sync() < 3.35:  # RETURNING, which every write of the portal uses
+            raise SystemExit("SQLite 3.35 au moins est nécessaire.")
+        self._libres: list[_Connexion] = []
         self._verrou = threading.Lock()
 
     def _fichier(self) -> tuple[int, int]:
@@ -67,13 +78,10 @@ class SQLiteEngineReutilise(SQLiteEngine):
             raise sqlite3.OperationalError("unable to open database file") from exc
         return st.st_dev, st.st_ino
 
-    def _ouvrir(self, **options) -> sqlite3.Connection:
-        # autocommit: isolation_level=None; mode=rw: never create the file here.
-        uri = f"file:{quote(os.path.realpath(self.path))}?mode=rw"
-        cx = sqlite3.connect(**{**self.connection_kwargs, "database": uri, "uri": True}, **options)
-        cx.row_factory = dict_factory
-        cx.execute("PRAGMA foreign_keys = 1")
-        return cx
+    def _connecteur(self):
+        # autocommit: isolation_level=None (Piccolo's default); mode=rw: never create the file here.
+        options = {**self.connection_kwargs, "database": f"file:{quote(os.path.realpath(self.path))}?mode=rw", "uri": True}
+        return lambda: sqlite3.connect(**options)
 
     def creer_fichier(self) -> None:
         """An empty database file where none is (what `portail migrate` starts from)."""
@@ -81,41 +89,53 @@ class SQLiteEngineReutilise(SQLiteEngine):
             with open(self.path, "ab"):
                 pass
 
-    def _executer(self, query: str, args: list) -> list[dict]:
+    async def get_connection(self) -> _Connexion:  # type: ignore[override]
         fichier = self._fichier()
-        cx = getattr(self._local, "cx", None)
-        if cx is not None and self._local.fichier != fichier:
-            cx.close()
-            cx = None
-        if cx is None:
-            cx = self._local.cx = self._ouvrir()
-            self._local.fichier = fichier
-        return cx.execute(query, args).fetchall()
-
-    async def _run_in_new_connection(self, query, args=None, query_type="generic", table=None):
-        if query_type == "insert" and self.get_version_sync() < 3.35:  # no RETURNING: Piccolo's way
-            return await super()._run_in_new_connection(query, args, query_type, table)
-        return await asyncio.get_running_loop().run_in_executor(self._executeur, self._executer, query, args or [])
-
-    async def get_connection(self) -> _ConnexionTransaction:  # type: ignore[override]
-        fichier = self._fichier()
+        perimees = []
         with self._verrou:
             while self._libres:
-                connexion = self._libres.pop()
-                if connexion.fichier == fichier:
-                    return connexion
-                connexion.fermer()
-        return _ConnexionTransaction(self)
+                cx = self._libres.pop()
+                if cx.fichier == fichier:
+                    break
+                perimees.append(cx)
+            else:
+                cx = None
+        for vieille in perimees:
+            await vieille.fermer()
+        if cx is None:
+            cx = await _Connexion(self._connecteur(), fichier, self)
+            cx.row_factory = dict_factory
+            await cx.execute("PRAGMA foreign_keys = 1")
+        return cx
 
-    def _rendre(self, connexion: _ConnexionTransaction) -> None:
+    async def batch(self, query, batch_size: int = 100, node: str | None = None) -> _Lot:
+        return _Lot(connection=await self.get_connection(), query=query, batch_size=batch_size)
+
+    async def _rendre(self, cx: _Connexion) -> None:
         with self._verrou:
             if len(self._libres) < self.GARDEES:
-                self._libres.append(connexion)
+                self._libres.append(cx)
                 return
-        connexion.fermer()
+        await cx.fermer()
 
-    async def _run_in_existing_connection(self, connection, query, args=None, query_type="generic", table=None):
-        return await connection.execute(query, args or [])
+    async def _hors_transaction(self, requete: str, args) -> list[dict]:
+        cx = await self.get_connection()
+        try:
+            async with cx.execute(requete, args) as curseur:
+                return await curseur.fetchall()
+        finally:
+            await cx.close()
+
+    async def run_querystring(self, querystring, in_pool: bool = False):
+        if self.current_transaction.get() is not None:
+            return await super().run_querystring(querystring, in_pool)
+        requete, args = querystring.compile_string(engine_type=self.engine_type)
+        return await self._hors_transaction(requete, args)
+
+    async def run_ddl(self, ddl: str, in_pool: bool = False):
+        if self.current_transaction.get() is not None:
+            return await super().run_ddl(ddl, in_pool)
+        return await self._hors_transaction(ddl, [])
 
 
 def config_postgres(url: str) -> dict:
@@ -136,23 +156,44 @@ def engine_from_url(url: str) -> SQLiteEngine | PostgresEngine:
         path = Path(unquote(parsed.path))
         path.parent.mkdir(parents=True, exist_ok=True)
         # A busy timeout lets concurrent writers queue instead of failing at once.
-        return SQLiteEngineReutilise(path=str(path), timeout=30)
+        return MoteurSQLite(path=str(path), timeout=30)
     if parsed.scheme in ("postgres", "postgresql"):
         return PostgresEngine(config=config_postgres(url))
     raise SystemExit(f"PORTAIL_DATABASE_URL : schéma non pris en charge ({parsed.scheme!r}).")
 
 
+def moteur() -> SQLiteEngine | PostgresEngine:
+    """The engine piccolo_conf.py built (Piccolo's own lookup): the one way to reach it."""
+    from piccolo.engine.finder import engine_finder
+
+    return engine_finder()
+
+
+def est_sqlite() -> bool:
+    return moteur().engine_type == "sqlite"
+
+
 def ecriture():
     """A write transaction. On SQLite it takes the write lock at once (BEGIN IMMEDIATE),
-    so two concurrent writers queue instead of failing on a lock upgrade."""
+    so two concurrent writers queue instead of failing on a lock upgrade. Nested, it joins the
+    transaction already open."""
     from piccolo.engine.sqlite import TransactionType
 
-    from web.tables import Utilisateur
-
-    engine = Utilisateur._meta.db
+    engine = moteur()
     if isinstance(engine, SQLiteEngine):
         return engine.transaction(transaction_type=TransactionType.immediate)
     return engine.transaction()
+
+
+async def verrouiller(table, *ids: int, partage: bool = False) -> None:
+    """The one way rows are locked, inside `ecriture()`: on PostgreSQL `SELECT … FOR UPDATE` (or
+    `FOR SHARE`: others may read-lock too, nobody writes) on these rows until the commit; on
+    SQLite nothing, since BEGIN IMMEDIATE already serialises every writer. Read the rows after
+    locking them: what a concurrent transaction committed meanwhile is then seen."""
+    if est_sqlite() or not ids:
+        return
+    force = "SHARE" if partage else "UPDATE"
+    await table.select(table.id).where(table.id.is_in(list(ids))).lock_rows(force)
 
 
 def est_doublon(exc: BaseException) -> bool:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from web.tables import Journal
+
+if TYPE_CHECKING:
+    from web.acteur import Acteur
 
 # Kinds of event, with the label administrators read.
 TYPES = {
@@ -43,23 +48,46 @@ TYPES = {
 
 async def journaliser(
     type_: str,
+    acteur: Acteur,
     *,
-    acteur: int | None = None,
     cible: int | None = None,
     organisme: int | None = None,
-    adresse: str = "",
     detail: str = "",
     identifiant_saisi: str = "",
 ) -> None:
+    """One line: what (`type_`), who and from where (`acteur`), about whom (`cible`), in which
+    organisation (the actor's unless another is named: the Caisse des Dépôts acts on others')."""
     assert type_ in TYPES, type_
     await Journal.insert(
         Journal(
             type=type_,
-            acteur=acteur,
+            acteur=acteur.id,
             cible=cible,
-            organisme=organisme,
-            adresse=adresse[:45],
+            organisme=organisme if organisme is not None else acteur.organisme,
+            adresse=acteur.adresse[:45],
             detail=detail[:2000],
             identifiant_saisi=identifiant_saisi[:32],
         )
     )
+
+
+async def page(organisme_id: int, pagination, *, personne: str = "", type_: str = "") -> tuple[list[dict], int]:
+    """One page of an organisation's journal, newest first (web.pagination.Pagination), and the
+    number of lines; `personne`: an identifiant, as actor or as target; `type_`: a key of TYPES."""
+    filtre = Journal.organisme == organisme_id
+    if type_:
+        filtre &= Journal.type == type_
+    if personne:
+        filtre &= (Journal.acteur.identifiant == personne) | (Journal.cible.identifiant == personne)
+    total = await Journal.count().where(filtre)
+    lignes = (
+        await Journal.select(
+            Journal.cree_le, Journal.type, Journal.detail, Journal.adresse, Journal.identifiant_saisi,
+            Journal.acteur.identifiant.as_alias("acteur"), Journal.cible.identifiant.as_alias("cible"),
+        )
+        .where(filtre)
+        .order_by(Journal.id, ascending=False)
+        .limit(pagination.par_page)
+        .offset(pagination.decalage)
+    )  # fmt: skip
+    return lignes, total

@@ -68,13 +68,9 @@ async def boucle(intervalle: timedelta) -> None:
     """For the life of a `portail serve` process: looks often, runs once per period."""
     regard = min(intervalle.total_seconds() / 4, 60.0)
     await asyncio.sleep(random.uniform(0, regard))  # workers started together do not all ask at once
-    while True:
-        try:
-            if await prendre_son_tour(intervalle):
-                await executer()
-        except Exception as exc:
-            if panne.est_panne(exc):
-                panne.signaler(exc)
-            else:
-                log.exception("ménage interrompu")
-        await asyncio.sleep(regard)
+
+    async def tour() -> None:
+        if await prendre_son_tour(intervalle):
+            await executer()
+
+    await panne.en_boucle(tour, lambda: asyncio.sleep(regard), "ménage")

@@ -72,8 +72,7 @@ def adresse_de_confiance(connection: ASGIConnection, _: BaseRouteHandler) -> Non
 
 async def _file_d_attente() -> bytes:
     """The outbox as it stands, read from the database at each scrape (shared by every instance)."""
-    from web.courriels import A_ENVOYER, ECHEC, EN_COURS
-    from web.tables import Courriel
+    from web.tables import A_ENVOYER, ECHEC, EN_COURS, Courriel
 
     registre = CollectorRegistry()
     attente = Gauge("portail_courriels_en_attente", "Courriels à remettre (en file ou en cours)", registry=registre)

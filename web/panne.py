@@ -8,6 +8,7 @@ import contextvars
 import logging
 import sqlite3
 import time
+from collections.abc import Awaitable, Callable
 
 log = logging.getLogger("portail.base")
 
@@ -90,14 +91,28 @@ async def _sonder() -> None:
         return
 
 
-def reponse(request):
-    """503, a French page (or its message for htmx), and when to try again."""
-    from web.rendu import page_erreur
+async def reveil(*evenements: asyncio.Event, delai: float) -> None:
+    """Until one of `evenements` is set or `delai` seconds have passed; then all are cleared."""
+    attentes = [asyncio.ensure_future(e.wait()) for e in evenements]
+    try:
+        await asyncio.wait(attentes, timeout=delai, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for a in attentes:
+            a.cancel()
+    for e in evenements:
+        e.clear()
 
-    return page_erreur(
-        request,
-        503,
-        "Service momentanément indisponible",
-        "Le portail ne parvient pas à joindre sa base de données. Rien n'a été enregistré ; réessayez dans quelques instants.",
-        headers={"Retry-After": str(REESSAYER_APRES)},
-    )
+
+async def en_boucle(tour: Callable[[], Awaitable[object]], attendre: Callable[[], Awaitable[object]], quoi: str) -> None:
+    """A background task for the life of a `portail serve` process: `tour()`, then `attendre()`
+    (an event or a timer), again and again. An outage is logged once (signaler), any other error
+    each time, and the loop goes on."""
+    while True:
+        try:
+            await tour()
+        except Exception as exc:
+            if est_panne(exc):
+                signaler(exc)
+            else:
+                log.exception("%s interrompu", quoi)
+        await attendre()

@@ -10,12 +10,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from litestar import Request
-from litestar.connection import ASGIConnection
-from litestar.types import ASGIApp, Receive, Scope, Send
-
-from web import panne
-from web.db import ecriture
+from web.db import ecriture, verrouiller
 from web.tables import ACTIF, Organisme, Session, Utilisateur
 from web.temps import maintenant
 
@@ -37,22 +32,20 @@ async def ouvrir(utilisateur_id: int, adresse: str, *, hash_verifie: str | None 
     is seen here, or waits for this session to exist and then ends it. A sign-in in flight when
     its account is suspended thus opens nothing, and a reactivation revives nothing."""
     async with ecriture():
-        verrou = "" if engine_sqlite() else " FOR SHARE"
-        rows = await Utilisateur.raw(f"SELECT statut, mot_de_passe, organisme FROM utilisateur WHERE id = {{}}{verrou}", utilisateur_id)
-        if not rows or rows[0]["statut"] != ACTIF or (hash_verifie is not None and rows[0]["mot_de_passe"] != hash_verifie):
+        await verrouiller(Utilisateur, utilisateur_id, partage=True)
+        u = await Utilisateur.select(Utilisateur.statut, Utilisateur.mot_de_passe, Utilisateur.organisme).where(
+            Utilisateur.id == utilisateur_id
+        ).first()
+        if not u or u["statut"] != ACTIF or (hash_verifie is not None and u["mot_de_passe"] != hash_verifie):
             return None
-        if rows[0]["organisme"] is not None:
-            org = await Organisme.raw(f"SELECT statut FROM organisme WHERE id = {{}}{verrou}", rows[0]["organisme"])
-            if not org or org[0]["statut"] != ACTIF:
+        if u["organisme"] is not None:
+            await verrouiller(Organisme, u["organisme"], partage=True)
+            if not await Organisme.exists().where((Organisme.id == u["organisme"]) & (Organisme.statut == ACTIF)):
                 return None
         jeton = secrets.token_urlsafe(32)
         now = maintenant()
         await Session.insert(Session(jeton_hash=_hash(jeton), utilisateur=utilisateur_id, cree_le=now, vu_le=now, adresse=adresse[:45]))
     return jeton
-
-
-def engine_sqlite() -> bool:
-    return Session._meta.db.engine_type == "sqlite"
 
 
 async def fermer(jeton: str | None) -> None:
@@ -92,34 +85,6 @@ async def charger(jeton: str, duree_max: timedelta = DUREE_MAX) -> tuple[Utilisa
     if now - vu_le > RAFRAICHIR:
         await Session.update({Session.vu_le: now}).where(Session.id == session_id)
     return u, org
-
-
-class SessionMiddleware:
-    """Puts the signed-in person (or None) on request.state for every non-static request."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and not scope["path"].startswith("/static/"):
-            state = scope.setdefault("state", {})
-            state["utilisateur"] = state["organisme"] = None
-            jeton = ASGIConnection(scope).cookies.get(COOKIE)
-            if jeton and len(jeton) < 100:
-                settings = scope["app"].state.settings
-                try:
-                    charge = await charger(jeton, settings.session_duree_max)
-                except Exception as exc:
-                    if not panne.est_panne(exc):
-                        raise
-                    # Answered here, inside the middleware stack, so that the metrics see the 503.
-                    panne.signaler(exc)
-                    request = Request(scope, receive)
-                    await panne.reponse(request).to_asgi_response(scope["litestar_app"], request)(scope, receive, send)
-                    return
-                if charge:
-                    state["utilisateur"], state["organisme"] = charge
-        await self.app(scope, receive, send)
 
 
 async def purger(now) -> int:

@@ -22,6 +22,12 @@ GESTIONNAIRE = "gestionnaire"
 
 ACTIF = "actif"
 SUSPENDU = "suspendu"
+CIVILITES = {"Mme": "Madame", "M.": "Monsieur"}
+
+
+def cle_etrangere(valeur) -> int | None:
+    """A ForeignKey value may be an id or a loaded row: the id."""
+    return getattr(valeur, "id", valeur)
 
 
 class Organisme(Table, tablename="organisme"):
@@ -125,6 +131,10 @@ class Journal(Table, tablename="journal"):
     adresse = Varchar(length=45, default="", index=True)
 
 
+# Courriel.statut (web.courriels delivers; web.observabilite counts).
+A_ENVOYER, EN_COURS, ENVOYE, ECHEC = "a_envoyer", "en_cours", "envoye", "echec"
+
+
 class Courriel(Table, tablename="courriel"):
     """Outbox: written in the transaction of the change, delivered by web.courriels."""
 
@@ -132,7 +142,7 @@ class Courriel(Table, tablename="courriel"):
     cree_le = Timestamptz()
     destinataire = Varchar(length=254)
     sujet = Varchar(length=200)
-    corps = Text()  # sealed (web.courriels.sceller): it may hold a temporary password; emptied once sent or given up
+    corps = Text()  # sealed (web.file_d_envoi.sceller): it may hold a temporary password; emptied once sent or given up
     statut = Varchar(length=12, default="a_envoyer", index=True)
     tentatives = Integer(default=0)
     prochain_essai = Timestamptz()

@@ -97,17 +97,18 @@ async def test_agent_inscrit_renouvelle_et_transfere(page: Page, new_context, bo
 
 
 async def test_agent_recherche_suspend_et_sert_une_demande(page: Page, new_context, boite):
-    from web.organismes.service import inscrire, valider
+    from web.organismes.forms import FormInscription
+    from web.organismes.service import inscrire
 
     deja = len(boite.messages)
     agent = creer_agent(boite, "albert@cdc.example")
     await premiere_connexion(page, agent, await boite.mot_de_passe("albert@cdc.example", deja))
     avant = len(boite.messages)
     siret = siret_valide()
-    demande, _ = valider({
+    demande = FormInscription.lire({
         "siret": siret, "raison_sociale": "Office Éloigné", "type": "operateur", "civilite": "Mme",
         "prenom": "Odile", "nom": "Loin", "courriel": "odile.loin@example.fr", "telephone": "06 12 34 56 78",
-    })  # fmt: skip
+    }).inscription()  # fmt: skip
     principal = (await inscrire(Settings.from_env(), demande)).identifiant
     pp = await (await new_context()).new_page()
     await premiere_connexion(pp, principal, await boite.mot_de_passe("odile.loin@example.fr", avant))

@@ -9,7 +9,8 @@ from litestar.testing import AsyncTestClient
 
 from tests.conftest import mot_de_passe_envoye, siret_valide
 from web.app import create_app
-from web.organismes.service import inscrire, valider
+from web.organismes.forms import FormInscription
+from web.organismes.service import inscrire
 
 NOUVEAU = "Kq7vTz9mWr4pX"
 
@@ -50,7 +51,7 @@ class Compte:
 
 async def creer_organisme(settings, *, prenom="Anne", nom="Martin", courriel=None, type_="employeur_public") -> Compte:
     courriel = courriel or f"{prenom}.{nom}.{siret_valide()}@example.fr".lower()
-    demande, erreurs = valider(
+    form = FormInscription.lire(
         {
             "siret": siret_valide(),
             "raison_sociale": "Employeur public",
@@ -62,8 +63,8 @@ async def creer_organisme(settings, *, prenom="Anne", nom="Martin", courriel=Non
             "telephone": "0123456789",
         }
     )
-    assert demande, erreurs
-    admin = await inscrire(settings, demande)
+    assert not form.erreurs, form.erreurs
+    admin = await inscrire(settings, form.inscription())
     return Compte(admin.identifiant, await mot_de_passe_envoye(courriel), courriel, admin.organisme, admin.id)
 
 

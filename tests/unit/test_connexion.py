@@ -6,6 +6,7 @@ import logging
 from datetime import timedelta
 
 from tests.unit.conftest import NOUVEAU, connecte, jeton, poster, premiere_connexion, t
+from web.acteur import Acteur
 from web.tables import AcceptationCgu, Journal, Session, Utilisateur
 from web.temps import maintenant
 
@@ -212,7 +213,7 @@ async def test_changement_de_mot_de_passe_ferme_les_sessions(client, admin, sett
 
     await connecte(client, admin)
     u = await Utilisateur.objects().where(Utilisateur.id == admin.id).first()
-    await changer(u, "Autre9mot8De7", adresse="127.0.0.1")
+    await changer(u, "Autre9mot8De7", Acteur.de(u, "127.0.0.1"))
     assert (await client.get("/", follow_redirects=False)).status_code == 303
 
 
@@ -221,7 +222,7 @@ async def test_mot_de_passe_deja_utilise_refuse(client, admin):
 
     await connecte(client, admin)
     u = await Utilisateur.objects().where(Utilisateur.id == admin.id).first()
-    await changer(u, "Second9mot8De7", adresse="")
+    await changer(u, "Second9mot8De7", Acteur.de(u, ""))
     r = await poster(
         client,
         "/connexion",

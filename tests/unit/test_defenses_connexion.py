@@ -12,6 +12,7 @@ from datetime import timedelta
 from litestar.testing import AsyncTestClient
 
 from tests.unit.conftest import connecte, creer_gestionnaire, jeton, poster, t
+from web.acteur import Acteur
 from web.app import create_app
 from web.connexion import verrou
 from web.tables import Courriel, Journal, Session, Utilisateur
@@ -163,7 +164,7 @@ async def test_un_renouvellement_efface_les_compteurs(client, admin, settings):
     for _ in range(verrou.SEUIL):
         await se_connecter(client, admin.identifiant, FAUX)
     u = await U.objects().where(U.id == admin.id).first()
-    await renouveler_mot_de_passe(settings, u, acteur=None)
+    await renouveler_mot_de_passe(settings, u, Acteur())
     assert not await verrou.Compteur.exists().where(verrou.Compteur.cle.like(f"c|{admin.identifiant}|%"))
 
 
@@ -195,7 +196,7 @@ async def test_la_duree_maximale_se_regle(admin, settings):
 
 
 async def test_une_connexion_suspendue_pendant_la_verification_n_ouvre_rien(client, admin, settings, monkeypatch):
-    from web.connexion import routes
+    from web.comptes import authentification as routes
     from web.habilitations.service import changer_statut
 
     g = await creer_gestionnaire(settings, admin.organisme_id)
@@ -207,7 +208,7 @@ async def test_une_connexion_suspendue_pendant_la_verification_n_ouvre_rien(clie
 
     async def verifier_puis_suspendre(hash_, mot_de_passe):
         ok = await vrai(hash_, mot_de_passe)
-        await changer_statut(principal, cible, "suspendu", adresse="")  # between the check and the session
+        await changer_statut(Acteur.de(principal, ""), cible, "suspendu")  # between the check and the session
         return ok
 
     monkeypatch.setattr(routes, "verifier", verifier_puis_suspendre)
@@ -215,7 +216,7 @@ async def test_une_connexion_suspendue_pendant_la_verification_n_ouvre_rien(clie
     assert r.status_code == 422 and "portail_session" not in r.headers.get("set-cookie", "")
     assert await Session.count().where(Session.utilisateur == g.id) == 0
     monkeypatch.setattr(routes, "verifier", vrai)
-    await changer_statut(principal, cible, "actif", adresse="")
+    await changer_statut(Acteur.de(principal, ""), cible, "actif")
     assert (await client.get("/", follow_redirects=False)).headers["location"].startswith("/connexion")
 
 
@@ -224,7 +225,7 @@ async def test_une_suspension_en_cours_de_transaction_est_vue_par_la_connexion(c
     sign-in waits for it, then sees the account suspended (a share lock on PostgreSQL, the write
     lock on SQLite)."""
     from web import sessions
-    from web.connexion import routes
+    from web.comptes import authentification as routes
     from web.db import ecriture
     from web.tables import SUSPENDU
 

@@ -11,6 +11,7 @@ import pytest
 
 from tests.unit.conftest import connecte, creer_gestionnaire, creer_organisme, jeton, poster, t
 from tests.unit.test_titulaires import NIR, gestionnaire, titulaire
+from web.acteur import Acteur
 from web.dossiers import service
 from web.dossiers import transitions as tr
 from web.tables import Dossier, HistoriqueDossier, Journal, Mouvement, Utilisateur
@@ -169,7 +170,7 @@ async def test_deux_clotures_simultanees_un_seul_debit(base_vide, settings):
 
     async def cloturer():
         try:
-            await service.cloturer(moi, d, 20)
+            await service.cloturer(Acteur.de(moi, ""), d, 20)
             return "ok"
         except tr.TransitionRefusee:
             return "refus"
@@ -189,7 +190,7 @@ async def test_deux_clotures_de_dossiers_differents_ne_passent_pas_sous_zero(bas
 
     async def cloturer(d):
         try:
-            await service.cloturer(moi, d, 30)
+            await service.cloturer(Acteur.de(moi, ""), d, 30)
             return "ok"
         except tr.SoldeInsuffisant:
             return "solde"

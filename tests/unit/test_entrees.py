@@ -13,8 +13,10 @@ import pytest
 
 from tests.unit.conftest import connecte, creer_gestionnaire, jeton, poster, t
 from tests.unit.test_titulaires import titulaire
+from web.acteur import Acteur
 from web.dossiers import service
 from web.dossiers import transitions as tr
+from web.dossiers.forms import FormClotureSimplifiee
 from web.tables import Dossier, Mouvement, Unite, Utilisateur
 from web.titulaires.service import solde
 
@@ -125,11 +127,10 @@ async def test_des_clotures_simplifiees_simultanees_sur_un_titulaire(base_vide, 
     tid = await titulaire(admin.organisme_id, credits=(25, 25, 25))
 
     async def cloture(i: int) -> str:
-        f = service.FormDossier(intitule=f"Formation {i}", organisme_formation="Centre")
-        f.debut, f.fin = dt.date(2025, 1, 6), dt.date(2025, 1, 10)
-        f.realisees = f.prevues = 10
+        f = FormClotureSimplifiee(intitule=f"Formation {i}", organisme_formation="Centre", heures_realisees=10)
+        f.date_debut, f.date_fin = dt.date(2025, 1, 6), dt.date(2025, 1, 10)
         try:
-            await service.cloture_simplifiee(moi, tid, f)
+            await service.cloture_simplifiee(Acteur.de(moi, ""), tid, f)
             return "ok"
         except tr.SoldeInsuffisant:
             return "solde"

@@ -9,6 +9,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from tests.unit.conftest import connecte, creer_gestionnaire, creer_organisme, jeton, poster, t
+from web.acteur import Acteur
 from web.app import create_app
 from web.habilitations.forms import FormGestionnaire
 from web.habilitations.service import creer
@@ -274,7 +275,7 @@ async def test_cinquante_creations_simultanees(client, admin, settings):
         courriel = f"lucie{i}@example.fr"
         return FormGestionnaire.lire({**FORM, "courriel": courriel, "confirmation_courriel": courriel})
 
-    crees = await asyncio.gather(*(creer(settings, acteur, form(i), delegue=False, adresse="") for i in range(50)))
+    crees = await asyncio.gather(*(creer(settings, Acteur.de(acteur, ""), form(i)) for i in range(50)))
     identifiants = {u.identifiant for u in crees}
     assert len(identifiants) == 50 and all(i.startswith("LDEL") for i in identifiants)
     assert await Journal.count().where(Journal.type == "gestionnaire_cree") == 50
@@ -301,9 +302,9 @@ async def test_courriel_pris_entre_la_verification_et_l_ecriture(client, admin, 
     from web.habilitations.service import CourrielPris
 
     acteur = await Utilisateur.objects().where(Utilisateur.id == admin.id).first()
-    await creer(settings, acteur, FormGestionnaire.lire(FORM), delegue=False, adresse="")
+    await creer(settings, Acteur.de(acteur, ""), FormGestionnaire.lire(FORM))
     with pytest.raises(CourrielPris):
-        await creer(settings, acteur, FormGestionnaire.lire(FORM), delegue=False, adresse="")
+        await creer(settings, Acteur.de(acteur, ""), FormGestionnaire.lire(FORM))
     assert await Utilisateur.count().where(Utilisateur.courriel == FORM["courriel"]) == 1
 
 
@@ -371,7 +372,7 @@ async def test_resultats_pagines(client, admin, settings):
     for i in range(21):
         courriel = f"page{i}@example.fr"
         f = FormGestionnaire.lire({**FORM, "nom": f"Page{i:02d}", "courriel": courriel, "confirmation_courriel": courriel})
-        await creer(settings, acteur, f, delegue=False, adresse="")
+        await creer(settings, Acteur.de(acteur, ""), f)
     await connecte(client, admin)
     r = await client.get("/habilitations?nom=page")
     assert "21 gestionnaires trouvés" in t(r) and "page 1 sur 2" in t(r)

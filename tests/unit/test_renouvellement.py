@@ -10,7 +10,7 @@ from tests.unit.conftest import connecte, creer_gestionnaire, creer_organisme, j
 from tests.unit.test_cli import portail
 from web.app import create_app
 from web.comptes.service import ouvrir_compte
-from web.db import ecriture
+from web.db import ecriture, moteur
 from web.renouvellement import service
 from web.renouvellement.routes import NEUTRE
 from web.tables import Courriel, DemandeOubli, DemandeRenouvellement, Journal, Utilisateur
@@ -192,15 +192,15 @@ async def test_deux_demandes_au_meme_instant_n_en_font_qu_une(client, admin, set
 
 def requetes_sql(monkeypatch) -> list[str]:
     """The statements the database runs (their text, without the values)."""
-    moteur = type(Utilisateur._meta.db)
+    classe = type(moteur())
     vues: list[str] = []
-    vrai = moteur.run_querystring
+    vrai = classe.run_querystring
 
     async def espion(self, querystring, in_pool=True):
         vues.append(querystring.compile_string(engine_type=self.engine_type)[0])
         return await vrai(self, querystring, in_pool=in_pool)
 
-    monkeypatch.setattr(moteur, "run_querystring", espion)
+    monkeypatch.setattr(classe, "run_querystring", espion)
     return vues
 
 

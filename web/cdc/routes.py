@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from litestar import Request, Response, Router, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
 from web import droits
 from web.cdc import service
-from web.comptes.service import CIVILITES, courriels_non_remis, renouveler_mot_de_passe
-from web.connexion.routes import adresse
+from web.cdc.forms import FormTransfert
+from web.comptes.service import courriels_non_remis, renouveler_mot_de_passe
 from web.db import est_doublon
-from web.entrees import entier, id_ou_404
-from web.formulaires import Erreurs, lire_formulaire
+from web.entrees import id_ou_404
+from web.entrees import page as numero_de_page
+from web.formulaires import lire_formulaire
 from web.journal import TYPES
-from web.organismes.service import TYPES as TYPES_ORGANISME
-from web.organismes.service import SiretDejaInscrit, inscrire, valider
-from web.rendu import cible, rediriger, rendre
+from web.journal import page as journal_de
+from web.organismes.forms import TYPES as TYPES_ORGANISME
+from web.organismes.forms import FormInscription
+from web.organismes.service import SiretDejaInscrit, inscrire
+from web.pagination import paginer
+from web.rendu import rediriger, rendre, verifier_champ
 from web.renouvellement import service as renouvellement
-from web.tables import ACTIF, PRINCIPAL, SUSPENDU, Organisme, Utilisateur
+from web.requete import Moi, QuiAgit
+from web.tables import ACTIF, PRINCIPAL, SUSPENDU, Organisme
 
 INFOS = {
     "renouvele": "Un nouveau mot de passe temporaire a été envoyé par courriel à l'administrateur principal ; ses sessions sont fermées.",
@@ -28,59 +31,56 @@ INFOS = {
     "suspendu": "L'organisme est suspendu : ses gestionnaires ne peuvent plus se connecter.",
     "reactive": "L'organisme est réactivé.",
 }
-CHAMPS = ("siret", "raison_sociale", "type", "civilite", "prenom", "nom", "courriel", "telephone")
 
 
 @get("/")
-async def organismes(request: Request) -> Response:
+async def organismes(request: Request, moi: Moi) -> Response:
     c = service.Criteres.lire(request.query_params)
     lignes, total = await service.rechercher(c)
-    ctx = {
-        "criteres": c, "lignes": lignes, "total": total, "pages": max(1, -(-total // service.PAR_PAGE)),
-        "types": TYPES_ORGANISME, "lien_page": lambda n: "/cdc?" + urlencode({**({"q": c.q} if c.q else {}), "page": n}),
-    }  # fmt: skip
-    bloc = "resultats" if cible(request) == "resultats" else None
-    if bloc is None:
-        ctx["non_remis"] = await courriels_non_remis(request.state.utilisateur, role=PRINCIPAL)
-    return rendre(request, "cdc/organismes.html", ctx, bloc=bloc)
+    pagination = paginer(c.page, service.PAR_PAGE, "/cdc", {"q": c.q})(total)
+    ctx = {"criteres": c, "lignes": lignes, "total": total, "types": TYPES_ORGANISME, "pagination": pagination}
+
+    async def page() -> dict:
+        return {"non_remis": await courriels_non_remis(moi, role=PRINCIPAL)}
+
+    return await rendre(request, "cdc/organismes.html", ctx, page=page)
 
 
-def page_inscrire(request: Request, donnees: dict, erreurs: Erreurs, status_code: int = 200, bloc: str | None = None) -> Response:
-    ctx = {"d": donnees, "erreurs": erreurs, "types": TYPES_ORGANISME, "civilites": CIVILITES}
-    return rendre(request, "cdc/inscrire.html", ctx, status_code=status_code, bloc=bloc)
+async def page_inscrire(request: Request, form: FormInscription, status_code: int = 200) -> Response:
+    return await rendre(request, "cdc/inscrire.html", {"form": form}, status_code=status_code)
 
 
 @get("/inscrire")
 async def formulaire_inscrire(request: Request) -> Response:
-    return page_inscrire(request, {}, Erreurs())
+    return await page_inscrire(request, FormInscription())
+
+
+def deja_inscrit(siret: str) -> str:
+    return f"Le SIRET {siret} est déjà inscrit."
 
 
 @post("/inscrire")
-async def inscrire_organisme(request: Request) -> Response:
-    """The same service as `portail organisme inscrire`: one copy of the rules."""
-    donnees = {k: v[:300] for k, v in (await lire_formulaire(request)).items() if k in CHAMPS or k == "action"}
-    demande, erreurs = valider(donnees)
-    if demande is not None and await Organisme.exists().where(Organisme.siret == demande.siret):
-        erreurs["siret"] = f"Le SIRET {demande.siret} est déjà inscrit."
-    if donnees.get("action") == "verifier":
-        nom = request.headers.get("hx-trigger-name", "")
-        for k in [k for k in erreurs if k != nom]:
-            erreurs.pop(k)
-        return page_inscrire(request, donnees, erreurs, bloc="formulaire")
-    if erreurs:
-        return page_inscrire(request, donnees, erreurs, 422)
-    agent = request.state.utilisateur
+async def inscrire_organisme(request: Request, acteur: QuiAgit) -> Response:
+    """The same form and service as `portail organisme inscrire`: one copy of the rules."""
+    form = FormInscription.lire(await lire_formulaire(request))
+    if "siret" not in form.erreurs and form.siret and await service.siret_inscrit(form.siret):
+        form.erreurs["siret"] = deja_inscrit(form.siret)
+    if form.action == "verifier":
+        return await verifier_champ(request, form)
+    if form.erreurs:
+        return await page_inscrire(request, form, 422)
     try:
-        admin = await inscrire(request.app.state.settings, demande, acteur=agent.id, adresse=adresse(request))
+        admin = await inscrire(request.app.state.settings, form.inscription(), acteur)
     except Exception as exc:
         if not isinstance(exc, SiretDejaInscrit) and not est_doublon(exc):
             raise
-        return page_inscrire(request, donnees, Erreurs(siret=f"Le SIRET {demande.siret} est déjà inscrit."), 422)
+        form.erreurs["siret"] = deja_inscrit(form.siret)
+        return await page_inscrire(request, form, 422)
     return rediriger(request, f"/cdc/organismes/{admin.organisme}/inscrit")
 
 
 async def organisme_ou_404(id_: str) -> Organisme:
-    org = await Organisme.objects().where(Organisme.id == id_ou_404(id_)).first()
+    org = await service.organisme_de(id_ou_404(id_))
     if org is None:
         raise NotFoundException
     return org
@@ -89,87 +89,73 @@ async def organisme_ou_404(id_: str) -> Organisme:
 @get("/organismes/{id_:str}/inscrit")
 async def inscrit(request: Request, id_: FromPath[str]) -> Response:
     org = await organisme_ou_404(id_)
-    return rendre(request, "cdc/inscrit.html", {"org": org, "principal": await service.principal_de(org.id)})
+    return await rendre(request, "cdc/inscrit.html", {"org": org, "principal": await service.principal_de(org.id)})
 
 
 @get("/organismes/{id_:str}")
-async def fiche(request: Request, id_: FromPath[str]) -> Response:
+async def fiche(request: Request, id_: FromPath[str], moi: Moi) -> Response:
     org = await organisme_ou_404(id_)
     principal = await service.principal_de(org.id)
-    candidats = (
-        await Utilisateur.select(Utilisateur.id, Utilisateur.prenom, Utilisateur.nom, Utilisateur.identifiant)
-        .where((Utilisateur.organisme == org.id) & (Utilisateur.statut == ACTIF) & (Utilisateur.role != PRINCIPAL))
-        .order_by(Utilisateur.nom_cle)
-        .order_by(Utilisateur.prenom_cle)
-    )
-    page = service.numero_de_page(request.query_params.get("page", "1"))
-    journal, total = await service.journal(org.id, page)
+    q = request.query_params
+    numero = numero_de_page(q.get("page", "1"))
+    pagination = paginer(numero, service.JOURNAL_PAR_PAGE, f"/cdc/organismes/{org.id}", ancre="#journal")
+    journal, total = await journal_de(org.id, pagination(0))
     ctx = {
-        "org": org, "principal": principal, "candidats": candidats, "journal": journal, "types_journal": TYPES,
-        "page": page, "pages": max(1, -(-total // service.JOURNAL_PAR_PAGE)), "total_journal": total,
-        "types": TYPES_ORGANISME, "effectifs": await service.effectifs(org.id), "niveaux": droits.NIVEAUX,
-        "info": INFOS.get(request.query_params.get("fait", "")), "erreur": request.query_params.get("erreur") == "transfert",
+        "org": org, "principal": principal, "candidats": await service.candidats(org.id), "journal": journal, "types_journal": TYPES,
+        "pagination": pagination(total), "total_journal": total, "types": TYPES_ORGANISME, "effectifs": await service.effectifs(org.id),
+        "niveaux": droits.NIVEAUX, "info": INFOS.get(q.get("fait", "")), "erreur": q.get("erreur") == "transfert",
     }  # fmt: skip
     if principal:
-        ctx["non_remis"] = next(iter(await courriels_non_remis(request.state.utilisateur, utilisateur=principal.id)), None)
-    return rendre(request, "cdc/organisme.html", ctx)
+        ctx["non_remis"] = next(iter(await courriels_non_remis(moi, utilisateur=principal.id)), None)
+    return await rendre(request, "cdc/organisme.html", ctx)
 
 
 @post("/organismes/{id_:str}/renouveler")
-async def renouveler(request: Request, id_: FromPath[str]) -> Response:
+async def renouveler(request: Request, id_: FromPath[str], moi: Moi, acteur: QuiAgit) -> Response:
     org = await organisme_ou_404(id_)
     principal = await service.principal_de(org.id)
-    if principal is None or not droits.peut_renouveler(request.state.utilisateur, principal):
+    if principal is None or not droits.peut_renouveler(moi, principal):
         raise droits.Interdit
-    await renouveler_mot_de_passe(request.app.state.settings, principal, acteur=request.state.utilisateur.id, adresse=adresse(request))
+    await renouveler_mot_de_passe(request.app.state.settings, principal, acteur)
     return rediriger(request, f"/cdc/organismes/{org.id}?fait=renouvele")
 
 
 @post("/organismes/{id_:str}/transferer")
-async def transferer(request: Request, id_: FromPath[str]) -> Response:
+async def transferer(request: Request, id_: FromPath[str], acteur: QuiAgit) -> Response:
     org = await organisme_ou_404(id_)
-    choix = (await lire_formulaire(request)).get("nouveau", "")
+    form = FormTransfert.lire(await lire_formulaire(request))
     try:
-        if (nouveau := entier(choix, minimum=1)) is None:
-            raise service.TransfertImpossible
-        await service.transferer(request.state.utilisateur, org, nouveau, adresse(request))
+        await service.transferer(acteur, org, form.nouveau)
     except service.TransfertImpossible:
         return rediriger(request, f"/cdc/organismes/{org.id}?erreur=transfert")
     return rediriger(request, f"/cdc/organismes/{org.id}?fait=transfere")
 
 
-async def basculer(request: Request, id_: int, de: str, vers: str, fait: str) -> Response:
-    """Suspend or reactivate: only from the expected status, so a replayed form changes nothing."""
-    org = await organisme_ou_404(id_)
-    if org.statut == de:
-        await service.changer_statut(request.state.utilisateur, org, vers, adresse(request))
-    return rediriger(request, f"/cdc/organismes/{org.id}?fait={fait}")
-
-
 @post("/organismes/{id_:str}/suspendre")
-async def suspendre(request: Request, id_: FromPath[str]) -> Response:
-    return await basculer(request, id_, ACTIF, SUSPENDU, "suspendu")
+async def suspendre(request: Request, id_: FromPath[str], acteur: QuiAgit) -> Response:
+    org = await organisme_ou_404(id_)
+    await service.changer_statut(acteur, org, ACTIF, SUSPENDU)
+    return rediriger(request, f"/cdc/organismes/{org.id}?fait=suspendu")
 
 
 @post("/organismes/{id_:str}/reactiver")
-async def reactiver(request: Request, id_: FromPath[str]) -> Response:
-    return await basculer(request, id_, SUSPENDU, ACTIF, "reactive")
+async def reactiver(request: Request, id_: FromPath[str], acteur: QuiAgit) -> Response:
+    org = await organisme_ou_404(id_)
+    await service.changer_statut(acteur, org, SUSPENDU, ACTIF)
+    return rediriger(request, f"/cdc/organismes/{org.id}?fait=reactive")
 
 
 @get("/demandes")
-async def demandes(request: Request) -> Response:
-    lignes = await renouvellement.demandes_pour(request.state.utilisateur)
-    return rendre(request, "renouvellement/demandes.html", {"demandes": lignes, "fait": request.query_params.get("fait"), "espace": "cdc"})
+async def demandes(request: Request, moi: Moi) -> Response:
+    ctx = {"demandes": await renouvellement.demandes_pour(moi), "fait": request.query_params.get("fait"), "espace": "cdc"}
+    return await rendre(request, "renouvellement/demandes.html", ctx)
 
 
 @post("/demandes/{id_:str}/renouveler")
-async def servir(request: Request, id_: FromPath[str]) -> Response:
-    try:
-        servie = await renouvellement.servir(request.app.state.settings, id_ou_404(id_), request.state.utilisateur, adresse(request))
-    except renouvellement.NonAutorise:
-        raise droits.Interdit from None
+async def servir(request: Request, id_: FromPath[str], moi: Moi, acteur: QuiAgit) -> Response:
     # Served meanwhile by another agent (or no such request): say so, renew nothing twice.
-    return rediriger(request, f"/cdc/demandes?fait={'renouvele' if servie else 'deja'}")
+    fait = await renouvellement.servir(request.app.state.settings, id_ou_404(id_), moi, acteur)
+    return rediriger(request, f"/cdc/demandes?fait={'renouvele' if fait else 'deja'}")
 
 
 router = Router(

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 
 from piccolo.columns.combination import WhereRaw
 
+from web.acteur import Acteur
 from web.db import ecriture
 from web.entrees import page
 from web.journal import journaliser
 from web.recherche import motif_prefixe
-from web.tables import ACTIF, DELEGUE, GESTIONNAIRE, PRINCIPAL, SUSPENDU, Journal, Organisme, Session, Utilisateur
+from web.tables import ACTIF, DELEGUE, GESTIONNAIRE, PRINCIPAL, SUSPENDU, Organisme, Session, Utilisateur
 
 PAR_PAGE = 20
 
@@ -31,7 +32,7 @@ class Criteres:
 
     @classmethod
     def lire(cls, params) -> Criteres:
-        return cls(q=params.get("q", "").strip()[:200], page=numero_de_page(params.get("page", "1")))
+        return cls(q=params.get("q", "").strip()[:200], page=page(params.get("page", "1")))
 
 
 async def rechercher(c: Criteres) -> tuple[list[dict], int]:
@@ -65,24 +66,30 @@ async def principal_de(organisme_id: int) -> Utilisateur | None:
     return await Utilisateur.objects().where((Utilisateur.organisme == organisme_id) & (Utilisateur.role == PRINCIPAL)).first()
 
 
-async def changer_statut(agent: Utilisateur, org: Organisme, statut: str, adresse: str) -> None:
-    """A suspended organisation's people cannot sign in (web.connexion) and their sessions end now."""
+async def changer_statut(acteur: Acteur, org: Organisme, de: str, vers: str) -> None:
+    """Suspend or reactivate, only from `de`: a replayed form changes nothing. A suspended
+    organisation's people cannot sign in (web.connexion) and their sessions end now."""
+    if org.statut != de:
+        return
+    statut = vers
     async with ecriture():
         await Organisme.update({Organisme.statut: statut}).where(Organisme.id == org.id)
         if statut == SUSPENDU:
             ids = [r["id"] for r in await Utilisateur.select(Utilisateur.id).where(Utilisateur.organisme == org.id)]
             await Session.delete().where(Session.utilisateur.is_in(ids or [0]))
         type_ = "organisme_suspendu" if statut == SUSPENDU else "organisme_reactive"
-        await journaliser(type_, acteur=agent.id, organisme=org.id, adresse=adresse, detail=f"{org.raison_sociale} - {org.siret}")
+        await journaliser(type_, acteur, organisme=org.id, detail=f"{org.raison_sociale} - {org.siret}")
 
 
 class TransfertImpossible(Exception):
     pass
 
 
-async def transferer(agent: Utilisateur, org: Organisme, nouveau_id: int, adresse: str) -> Utilisateur:
+async def transferer(acteur: Acteur, org: Organisme, nouveau_id: int | None) -> Utilisateur:
     """The principal role moves to another active gestionnaire; the former principal becomes a
     plain gestionnaire. One transaction: exactly one principal at every moment others can see."""
+    if nouveau_id is None:
+        raise TransfertImpossible
     async with ecriture():
         ancien = await principal_de(org.id)
         nouveau = await Utilisateur.objects().where(
@@ -95,34 +102,30 @@ async def transferer(agent: Utilisateur, org: Organisme, nouveau_id: int, adress
         await Utilisateur.update({Utilisateur.role: PRINCIPAL}).where(Utilisateur.id == nouveau.id)
         if await Utilisateur.count().where((Utilisateur.organisme == org.id) & (Utilisateur.role == PRINCIPAL)) != 1:
             raise TransfertImpossible  # rolls the transaction back
-        await journaliser(
-            "role_principal_transfere", acteur=agent.id, cible=nouveau.id, organisme=org.id, adresse=adresse,
-            detail=f"de {ancien.identifiant} à {nouveau.identifiant}",
-        )  # fmt: skip
+        detail = f"de {ancien.identifiant} à {nouveau.identifiant}"
+        await journaliser("role_principal_transfere", acteur, cible=nouveau.id, organisme=org.id, detail=detail)
     return nouveau
 
 
 JOURNAL_PAR_PAGE = 25
 
 
-async def journal(organisme_id: int, page: int) -> tuple[list[dict], int]:
-    """The organisation's journal, newest first, one page of it."""
-    total = await Journal.count().where(Journal.organisme == organisme_id)
-    lignes = (
-        await Journal.select(
-            Journal.cree_le, Journal.type, Journal.detail, Journal.identifiant_saisi,
-            Journal.acteur.identifiant.as_alias("acteur"), Journal.cible.identifiant.as_alias("cible"),
-        )
-        .where(Journal.organisme == organisme_id)
-        .order_by(Journal.id, ascending=False)
-        .limit(JOURNAL_PAR_PAGE)
-        .offset((page - 1) * JOURNAL_PAR_PAGE)
-    )  # fmt: skip
-    return lignes, total
+async def candidats(organisme_id: int) -> list[dict]:
+    """Who may become the principal administrator: the organisation's other active gestionnaires."""
+    return (
+        await Utilisateur.select(Utilisateur.id, Utilisateur.prenom, Utilisateur.nom, Utilisateur.identifiant)
+        .where((Utilisateur.organisme == organisme_id) & (Utilisateur.statut == ACTIF) & (Utilisateur.role != PRINCIPAL))
+        .order_by(Utilisateur.nom_cle)
+        .order_by(Utilisateur.prenom_cle)
+    )
 
 
-def numero_de_page(valeur: str) -> int:
-    return page(valeur)
+async def organisme_de(id_: int) -> Organisme | None:
+    return await Organisme.objects().where(Organisme.id == id_).first()
+
+
+async def siret_inscrit(siret: str) -> bool:
+    return await Organisme.exists().where(Organisme.siret == siret)
 
 
 async def effectifs(organisme_id: int) -> dict[str, int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from web import sessions
+from web.acteur import Acteur
 from web.comptes.hachage import hacher, verifier
 from web.db import ecriture
 from web.journal import journaliser
@@ -10,6 +11,7 @@ from web.tables import AncienMotDePasse, Utilisateur
 from web.temps import maintenant
 
 HISTORIQUE = 5
+DEJA_UTILISE = "Choisissez un mot de passe que vous n'avez pas déjà utilisé."
 
 
 async def deja_utilise(u: Utilisateur, nouveau: str) -> bool:
@@ -28,7 +30,7 @@ async def deja_utilise(u: Utilisateur, nouveau: str) -> bool:
     return False
 
 
-async def changer(u: Utilisateur, nouveau: str, *, adresse: str) -> None:
+async def changer(u: Utilisateur, nouveau: str, acteur: Acteur) -> None:
     nouveau_hash = await hacher(nouveau)
     async with ecriture():
         # Only the previous chosen passwords count as history, not a temporary one.
@@ -51,4 +53,4 @@ async def changer(u: Utilisateur, nouveau: str, *, adresse: str) -> None:
             }
         ).where(Utilisateur.id == u.id)
         await sessions.fermer_toutes(u.id)
-        await journaliser("mot_de_passe_modifie", acteur=u.id, cible=u.id, organisme=u.organisme, adresse=adresse)
+        await journaliser("mot_de_passe_modifie", acteur, cible=u.id)

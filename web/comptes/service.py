@@ -4,22 +4,36 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from web import courriels
+from web import droits, file_d_envoi, sessions
+from web.acteur import Acteur
 from web.comptes.hachage import hacher
 from web.comptes.identifiant import generer_identifiant
 from web.comptes.politique import generer_mot_de_passe_temporaire
+from web.connexion import verrou
+from web.db import ecriture
+from web.journal import journaliser
 from web.recherche import cle
 from web.settings import Settings
-from web.tables import Utilisateur
+from web.tables import ACTIF, ECHEC, Courriel, Utilisateur
 from web.temps import maintenant
 
 VALIDITE_TEMPORAIRE = timedelta(hours=72)
-CIVILITES = {"Mme": "Madame", "M.": "Monsieur"}
 
 
 def nom_affiche(u: Utilisateur | dict) -> str:
     get = u.get if isinstance(u, dict) else lambda k: getattr(u, k)
     return f"{get('civilite')} {get('prenom').upper()} {get('nom').upper()}"
+
+
+async def courriel_pris(organisme_id: int, courriel: str, sauf: int | None = None) -> bool:
+    """A courriel is used once among the organisation's active gestionnaires."""
+    filtre = (Utilisateur.organisme == organisme_id) & (Utilisateur.statut == ACTIF) & (Utilisateur.courriel == courriel.lower())
+    if sauf is not None:
+        filtre &= Utilisateur.id != sauf
+    return await Utilisateur.exists().where(filtre)
+
+
+COURRIEL_PRIS = "Cette adresse de courriel est déjà utilisée par un gestionnaire actif de votre organisme."
 
 
 async def identifiant_libre(prenom: str, nom: str) -> str:
@@ -63,19 +77,14 @@ async def ouvrir_compte(settings: Settings, u: Utilisateur) -> Utilisateur:
     u.mot_de_passe_expire_le = maintenant() + VALIDITE_TEMPORAIRE
     await u.save()
     sujet, corps = _courriel_mot_de_passe(settings, u, mot_de_passe, renouvellement=False)
-    await courriels.mettre_en_file(u.courriel, sujet, corps, concerne=u.id, genre=courriels.MOT_DE_PASSE)
+    await file_d_envoi.mettre_en_file(u.courriel, sujet, corps, concerne=u.id, genre=file_d_envoi.MOT_DE_PASSE)
     return u
 
 
-async def renouveler_mot_de_passe(settings: Settings, cible: Utilisateur, *, acteur: int | None, adresse: str = "") -> None:
+async def renouveler_mot_de_passe(settings: Settings, cible: Utilisateur, acteur: Acteur) -> None:
     """A new temporary password by mail, the change forced again, every session ended, the
     lock lifted. One transaction: nothing is kept if the mail cannot be queued.
     Who may call this is droits.peut_renouveler's answer, checked by the caller."""
-    from web import sessions
-    from web.connexion import verrou
-    from web.db import ecriture
-    from web.journal import journaliser
-
     mot_de_passe = generer_mot_de_passe_temporaire()
     nouveau_hash = await hacher(mot_de_passe)
     async with ecriture():
@@ -89,16 +98,41 @@ async def renouveler_mot_de_passe(settings: Settings, cible: Utilisateur, *, act
         await sessions.fermer_toutes(cible.id)
         await verrou.effacer_identifiant(cible.identifiant)
         sujet, corps = _courriel_mot_de_passe(settings, cible, mot_de_passe, renouvellement=True)
-        await courriels.mettre_en_file(cible.courriel, sujet, corps, concerne=cible.id, genre=courriels.MOT_DE_PASSE)
-        await journaliser("mot_de_passe_renouvele", acteur=acteur, cible=cible.id, organisme=cible.organisme, adresse=adresse)
-    courriels.reveiller()
+        await file_d_envoi.mettre_en_file(cible.courriel, sujet, corps, concerne=cible.id, genre=file_d_envoi.MOT_DE_PASSE)
+        await journaliser("mot_de_passe_renouvele", acteur, cible=cible.id, organisme=cible.organisme)
+    file_d_envoi.reveiller()
 
 
 async def courriels_non_remis(acteur: Utilisateur, **filtre) -> list[dict]:
     """Temporary passwords whose mail did not reach their owner, for those who may renew them
     (droits.peut_renouveler): an organisation's administrators, the Caisse des Dépôts for principals."""
-    from web import droits
-
-    lignes = await courriels.non_remis(**filtre)
+    lignes = await non_remis(**filtre)
     personnes = {u.id: u for u in await Utilisateur.objects().where(Utilisateur.id.is_in([r["id"] for r in lignes] or [0]))}
     return [r for r in lignes if droits.peut_renouveler(acteur, personnes[r["id"]])]
+
+
+# --- Temporary passwords not delivered -------------------------------------------------------
+
+# The last temporary-password message of each person concerned, when it was not delivered.
+_SQL_NON_REMIS = """
+SELECT c.concerne AS id, c.destinataire, c.statut, c.erreur, c.cree_le, c.prochain_essai, c.tentatives,
+u.civilite, u.prenom, u.nom, u.identifiant, u.organisme, o.raison_sociale
+FROM courriel c JOIN utilisateur u ON u.id = c.concerne LEFT JOIN organisme o ON o.id = u.organisme
+WHERE c.genre = {} AND c.statut IN ('echec', 'a_envoyer') AND c.tentatives > 0 AND %s
+AND c.id = (SELECT MAX(c2.id) FROM courriel c2 WHERE c2.concerne = c.concerne AND c2.genre = c.genre)
+ORDER BY c.id DESC LIMIT 200
+"""
+
+
+async def non_remis(*, organisme: int | None = None, utilisateur: int | None = None, role: str | None = None) -> list[dict]:
+    """Temporary-password messages not delivered (failed for good, or still retried after a
+    failure), one per person: by organisation, by person, or by role (principals, for the CDC)."""
+    conditions, args = [], [file_d_envoi.MOT_DE_PASSE]
+    for colonne, valeur in (("u.organisme", organisme), ("u.id", utilisateur), ("u.role", role)):
+        if valeur is not None:
+            conditions.append(f"{colonne} = {{}}")
+            args.append(valeur)
+    rows = await Courriel.raw(_SQL_NON_REMIS % (" AND ".join(conditions) or "1 = 1"), *args)
+    for r in rows:
+        r["definitif"] = r["statut"] == ECHEC
+    return rows

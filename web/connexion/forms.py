@@ -1,69 +1,61 @@
-"""Forms of the sign-in journey: parse, validate, French messages."""
+"""Forms of the sign-in journey: sign-in, new password (first sign-in, « Modifier mon mot de
+passe », live checklist), CGU."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from web.comptes.identifiant import normaliser_identifiant
 from web.comptes.politique import Evaluation, evaluer_hors_boucle, message_erreur
-from web.formulaires import Erreurs
+from web.formulaires import Brut, Case, Champ, Formulaire
 
 MAX_MOT_DE_PASSE = 1024  # refused before hashing: argon2 on megabytes is a denial of service
 
 
-@dataclass
-class FormConnexion:
-    identifiant: str = ""
-    mot_de_passe: str = ""
-    erreurs: Erreurs = field(default_factory=Erreurs)
+class Identifiant(Champ):
+    """An identifiant as typed (trimmed, bounded); its key is `normaliser_identifiant`'s."""
 
-    @classmethod
-    def lire(cls, donnees: dict[str, str]) -> FormConnexion:
-        saisie = str(donnees.get("identifiant", ""))
-        f = cls(identifiant=saisie.strip()[:32], mot_de_passe=str(donnees.get("mot_de_passe", "")))
+    def __init__(self) -> None:
+        super().__init__("Identifiant", max_len=32, autocomplete="username")
+
+    def lire(self, donnees, nom, erreurs):
+        saisie = str(donnees.get(nom, ""))
         if not saisie.strip():
-            f.erreurs["identifiant"] = "Saisissez votre identifiant."
+            erreurs[nom] = "Saisissez votre identifiant."
         elif not normaliser_identifiant(saisie):
-            f.erreurs["identifiant"] = "Cet identifiant n'est pas au bon format."
-        if not f.mot_de_passe:
-            f.erreurs["mot_de_passe"] = "Saisissez votre mot de passe."
-        elif len(f.mot_de_passe) > MAX_MOT_DE_PASSE:
-            f.erreurs["mot_de_passe"] = "Ce mot de passe est trop long."
-        return f
+            erreurs[nom] = "Cet identifiant n'est pas au bon format."
+        return saisie.strip()[: self.max_len]
+
+
+class MotDePasse(Champ):
+    """A password exactly as typed; `requis`: "Saisissez <manquant>" when empty, bounded in length."""
+
+    type = "password"
+
+    def lire(self, donnees, nom, erreurs):
+        valeur = str(donnees.get(nom, ""))
+        if self.requis and not valeur:
+            erreurs[nom] = self.manquant or f"Saisissez le champ « {self.libelle} »."
+        elif len(valeur) > MAX_MOT_DE_PASSE:
+            erreurs[nom] = "Ce mot de passe est trop long."
+        return valeur
+
+
+class FormConnexion(Formulaire):
+    identifiant = Identifiant()
+    mot_de_passe = MotDePasse("Mot de passe", manquant="Saisissez votre mot de passe.")
 
     @property
     def cle(self) -> str:
         return normaliser_identifiant(self.identifiant)
 
 
-@dataclass
-class FormNouveauMotDePasse:
+class FormNouveauMotDePasse(Formulaire):
     """ "Modifier votre mot de passe": the old one proves who you are, the new one follows the policy."""
 
-    identifiant: str = ""
-    ancien: str = ""
-    nouveau: str = ""
-    confirmation: str = ""
-    erreurs: Erreurs = field(default_factory=Erreurs)
+    identifiant = Identifiant()
+    ancien = MotDePasse("Ancien mot de passe", manquant="Saisissez votre ancien mot de passe.")
+    nouveau = MotDePasse("Nouveau mot de passe", requis=False)
+    confirmation = MotDePasse("Confirmation", requis=False)
     evaluation: Evaluation | None = None
-
-    @classmethod
-    def lire(cls, donnees: dict[str, str], *, avec_identifiant: bool = True) -> FormNouveauMotDePasse:
-        f = cls(
-            identifiant=str(donnees.get("identifiant", "")).strip()[:32],
-            ancien=str(donnees.get("ancien", "")),
-            nouveau=str(donnees.get("nouveau", "")),
-            confirmation=str(donnees.get("confirmation", "")),
-        )
-        if avec_identifiant and not f.identifiant:
-            f.erreurs["identifiant"] = "Saisissez votre identifiant."
-        elif avec_identifiant and not normaliser_identifiant(f.identifiant):
-            f.erreurs["identifiant"] = "Cet identifiant n'est pas au bon format."
-        if not f.ancien:
-            f.erreurs["ancien"] = "Saisissez votre ancien mot de passe."
-        elif len(f.ancien) > MAX_MOT_DE_PASSE:
-            f.erreurs["ancien"] = "Ce mot de passe est trop long."
-        return f
 
     async def evaluer(self, *, prenom: str = "", nom: str = "", organisme: str = "") -> None:
         """The policy, the strength, and the messages of the two password fields (zxcvbn runs on a
@@ -85,3 +77,14 @@ class FormNouveauMotDePasse:
     @property
     def confirmation_ok(self) -> bool:
         return bool(self.confirmation) and self.confirmation == self.nouveau
+
+
+class FormMotDePasseConnecte(FormNouveauMotDePasse):
+    """The same, signed in (« Modifier mon mot de passe », the live checklist): the identifiant is
+    the session's, never checked from the body."""
+
+    identifiant = Brut("Identifiant", max_len=32)
+
+
+class FormCgu(Formulaire):
+    accepte = Case("J'accepte", manquant="Cochez la case pour accepter les Conditions Générales d'Utilisation.")

@@ -75,17 +75,22 @@ def possible(statut: str | None, action: str) -> bool:
     return a.de == statut
 
 
+def refus(statut: str | None, action: str) -> str | None:
+    """Why `action` cannot apply to a dossier in `statut`, in French; None when it can."""
+    if action not in ACTIONS:
+        return "Action inconnue."
+    if possible(statut, action):
+        return None
+    if statut in FINAUX:
+        return f"Ce dossier est {LIBELLES_STATUT[statut].lower()} : il ne peut plus changer."
+    return f"« {ACTIONS[action].libelle} » n'est pas possible pour un dossier {LIBELLES_STATUT.get(statut or '', 'inexistant').lower()}."
+
+
 def appliquer(statut: str | None, action: str, *, motif: str = "") -> str | None:
     """The status after `action`, or TransitionRefusee with the French reason."""
-    if action not in ACTIONS:
-        raise TransitionRefusee("Action inconnue.")
+    if (raison := refus(statut, action)) is not None:
+        raise TransitionRefusee(raison)
     a = ACTIONS[action]
-    if not possible(statut, action):
-        if statut in FINAUX:
-            raise TransitionRefusee(f"Ce dossier est {LIBELLES_STATUT[statut].lower()} : il ne peut plus changer.")
-        raise TransitionRefusee(
-            f"« {a.libelle} » n'est pas possible pour un dossier {LIBELLES_STATUT.get(statut or '', 'inexistant').lower()}."
-        )
     if a.motif_requis and not motif.strip():
         raise TransitionRefusee("Saisissez le motif.")
     return a.vers

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from web import formulaires
-from web.comptes.service import CIVILITES
 from web.droits import NIVEAUX
 from web.entrees import entier
-from web.formulaires import Erreurs
+from web.formulaires import Brut, Case, Champ, Choix, Confirmation, Courriel, Formulaire, Telephone
+from web.tables import CIVILITES
 
 # Guide, "Ajouter un gestionnaire": what each level allows (cumulative).
 DESCRIPTIONS_NIVEAUX = {
@@ -21,79 +18,46 @@ DESCRIPTIONS_NIVEAUX = {
     "formation ainsi que de pouvoir faire revenir à « en cours d'élaboration » un dossier de formation non éligible au CPF.",
     "cloture": "Ce profil cumule les droits du profil précédent et la possibilité de clore un dossier de formation.",
 }
+UNITE_INCONNUE = "Choisissez une des unités proposées."
 
-LIBELLES = {
-    "civilite": "Civilité",
-    "prenom": "Prénom",
-    "nom": "Nom",
-    "courriel": "Courriel",
-    "confirmation_courriel": "Confirmation courriel",
-    "telephone_fixe": "Téléphone fixe",
-    "telephone_portable": "Téléphone portable",
-    "fonction": "Fonction",
-    "unite": "Unité",
-    "nouvelle_unite": "Nouvelle unité",
-    "niveau": "Niveau d'habilitation",
-}
 
-# The fields checked as they are left: (label, type, required, described by). Templates render
-# them from here, and an inline check answers with one of them alone.
-CHAMPS_EN_LIGNE = {
-    nom: (LIBELLES[nom], *rest)
-    for nom, *rest in (
-        ("prenom", "text", True, None),
-        ("nom", "text", True, None),
-        ("courriel", "email", True, None),
-        ("confirmation_courriel", "email", True, None),
-        ("telephone_fixe", "tel", False, "aide-telephone"),
-        ("telephone_portable", "tel", False, "aide-telephone"),
+def _texte(libelle: str, journal: str) -> Champ:
+    return Champ(libelle, en_ligne=True, autocomplete="off", journal=journal)
+
+
+def _telephone(libelle: str) -> Telephone:
+    return Telephone(libelle, en_ligne=True, autocomplete="off", decrit="aide-telephone", journal=libelle.lower())
+
+
+class FormGestionnaire(Formulaire):
+    """The fields checked as they are left are `en_ligne`; the unit, level and délégué flag are
+    checked against the organisation and the actor by the service (verifier_references)."""
+
+    civilite = Choix("Civilité", CIVILITES, journal="civilité")
+    prenom = _texte("Prénom", "prénom")
+    nom = _texte("Nom", "nom")
+    courriel = Courriel(en_ligne=True, autocomplete="off", journal="courriel")
+    confirmation_courriel = Confirmation(
+        "Confirmation courriel", max_len=254, manquant="Confirmez le courriel.", en_ligne=True, autocomplete="off"
     )
-}
+    telephone_fixe = _telephone("Téléphone fixe")
+    telephone_portable = _telephone("Téléphone portable")
+    fonction = Champ("Fonction", requis=False, autocomplete="off", journal="fonction")
+    unite = Brut("Unité", max_len=12, journal="unité")
+    nouvelle_unite = Brut("Nouvelle unité", max_len=1000)
+    niveau = Brut("Niveau d'habilitation", max_len=20)
+    delegue = Case("Administrateur délégué", requis=False)
 
-
-@dataclass
-class FormGestionnaire:
-    civilite: str = ""
-    prenom: str = ""
-    nom: str = ""
-    courriel: str = ""
-    confirmation_courriel: str = ""
-    telephone_fixe: str = ""
-    telephone_portable: str = ""
-    fonction: str = ""
-    unite: str = ""
-    niveau: str = ""
-    delegue: bool = False
-    erreurs: Erreurs = field(default_factory=Erreurs)
-
-    @classmethod
-    def lire(cls, d: dict[str, str]) -> FormGestionnaire:
-        e = Erreurs()
-        f = cls(
-            civilite=formulaires.choix(d, "civilite", "Civilité", CIVILITES, e),
-            prenom=formulaires.texte(d, "prenom", "Prénom", e),
-            nom=formulaires.texte(d, "nom", "Nom", e),
-            courriel=formulaires.courriel(d, "courriel", "Courriel", e),
-            confirmation_courriel=" ".join(str(d.get("confirmation_courriel", "")).split())[:254],
-            telephone_fixe=formulaires.telephone(d, "telephone_fixe", "Téléphone fixe", e),
-            telephone_portable=formulaires.telephone(d, "telephone_portable", "Téléphone portable", e),
-            fonction=formulaires.texte(d, "fonction", "Fonction", e, requis=False),
-            unite=str(d.get("unite", "")).strip()[:12],
-            niveau=str(d.get("niveau", "")).strip()[:20],
-            delegue=d.get("delegue") == "on",
-        )
-        if not f.confirmation_courriel:
-            e["confirmation_courriel"] = "Confirmez le courriel."
-        elif "courriel" not in e and f.confirmation_courriel.lower() != f.courriel.lower():
+    def verifier(self) -> None:
+        e = self.erreurs
+        if "confirmation_courriel" not in e and "courriel" not in e and self.confirmation_courriel.lower() != self.courriel.lower():
             e["confirmation_courriel"] = "La confirmation ne correspond pas au courriel."
-        if not f.telephone_fixe and not f.telephone_portable and "telephone_fixe" not in e and "telephone_portable" not in e:
+        if not self.telephone_fixe and not self.telephone_portable and "telephone_fixe" not in e and "telephone_portable" not in e:
             e["telephone_fixe"] = "Au moins un numéro de téléphone doit être indiqué."
-        if f.niveau and f.niveau not in NIVEAUX:
+        if self.niveau and self.niveau not in NIVEAUX:
             e["niveau"] = "Choisissez un des niveaux d'habilitation proposés."
-        if f.unite and entier(f.unite, minimum=1) is None:
-            e["unite"] = "Choisissez une des unités proposées."
-        f.erreurs = e
-        return f
+        if self.unite and entier(self.unite, minimum=1) is None:
+            e["unite"] = UNITE_INCONNUE
 
     @property
     def unite_id(self) -> int | None:

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from piccolo.engine.sqlite import SQLiteEngine
-
-from web import courriels, sessions
-from web.comptes.service import nom_affiche, ouvrir_compte
-from web.db import ecriture, est_doublon
+from web import droits, file_d_envoi, sessions
+from web.acteur import Acteur
+from web.comptes.service import COURRIEL_PRIS, courriel_pris, nom_affiche, ouvrir_compte  # noqa: F401 - re-exported
+from web.db import ecriture, est_doublon, verrouiller
 from web.entrees import entier
 from web.entrees import page as numero_de_page
-from web.habilitations.forms import FormGestionnaire
+from web.habilitations.forms import UNITE_INCONNUE, FormGestionnaire
 from web.journal import journaliser
+from web.parametres import service as unites
+from web.parametres.forms import FormUnite
 from web.recherche import cle, intervalle_prefixe
 from web.settings import Settings
-from web.tables import ACTIF, DELEGUE, GESTIONNAIRE, SUSPENDU, Organisme, Unite, Utilisateur
+from web.tables import ACTIF, DELEGUE, GESTIONNAIRE, SUSPENDU, Organisme, Utilisateur
 from web.temps import maintenant
 
 PAR_PAGE = 20
@@ -72,64 +73,53 @@ async def rechercher(organisme_id: int, c: Criteres) -> tuple[list[dict], int]:
     return await page, await compte
 
 
-async def unites(organisme_id: int) -> list[dict]:
-    return await Unite.select(Unite.id, Unite.nom).where(Unite.organisme == organisme_id).order_by(Unite.nom)
+NIVEAU_TROP_HAUT = "Vous ne pouvez pas accorder un niveau d'habilitation supérieur au vôtre."
 
 
-async def unite_de(organisme_id: int, unite_id: int | None) -> bool:
-    return unite_id is None or await Unite.exists().where((Unite.id == unite_id) & (Unite.organisme == organisme_id))
+async def verifier_references(
+    moi: Utilisateur, form: FormGestionnaire, sauf: int | None = None, actif: bool = True, actuel: str | None = None
+) -> None:
+    """Checks that need the database or the actor: the unit belongs to the organisation, the
+    courriel is free, a délégué grants at most their own level (`actuel`: the level the
+    gestionnaire holds, which may be kept), and only the principal grants "administrateur délégué"."""
+    if "niveau" not in form.erreurs and form.niveau and form.niveau not in droits.niveaux_accordables(moi, actuel):
+        form.erreurs["niveau"] = NIVEAU_TROP_HAUT
+    if "unite" not in form.erreurs and form.unite_id is not None and not await unites.unite_de(moi.organisme, form.unite_id):
+        form.erreurs["unite"] = UNITE_INCONNUE
+    if actif and "courriel" not in form.erreurs and form.courriel and await courriel_pris(moi.organisme, form.courriel, sauf):
+        form.erreurs["courriel"] = COURRIEL_PRIS
+    if form.delegue and not droits.peut_accorder_delegation(moi):
+        raise droits.Interdit
 
 
-async def creer_unite(acteur: Utilisateur, nom: str, adresse: str) -> tuple[int | None, str | None]:
-    nom = " ".join(nom.split())
-    if not nom:
-        return None, "Saisissez le nom de la nouvelle unité."
-    if len(nom) > 100:
-        return None, "Le nom de l'unité doit compter 100 caractères au maximum."
-    async with ecriture():
-        existante = await Unite.select(Unite.id).where((Unite.organisme == acteur.organisme) & (Unite.nom == nom)).first()
-        if existante:
-            return existante["id"], None
-        u = Unite(organisme=acteur.organisme, nom=nom)
-        await u.save()
-        await journaliser("unite_creee", acteur=acteur.id, organisme=acteur.organisme, adresse=adresse, detail=nom)
-    return u.id, None
-
-
-async def courriel_pris(organisme_id: int, courriel: str, sauf: int | None = None) -> bool:
-    """A courriel is used once among the organisation's active gestionnaires."""
-    filtre = (Utilisateur.organisme == organisme_id) & (Utilisateur.statut == ACTIF) & (Utilisateur.courriel == courriel.lower())
-    if sauf is not None:
-        filtre &= Utilisateur.id != sauf
-    return await Utilisateur.exists().where(filtre)
-
-
-COURRIEL_PRIS = "Cette adresse de courriel est déjà utilisée par un gestionnaire actif de votre organisme."
+async def ajouter_unite(acteur: Acteur, form: FormGestionnaire) -> None:
+    """The "Ajouter une unité" button: created (or found), then selected; nothing else typed is
+    lost, and only the new unit's error is shown."""
+    nouvelle = FormUnite.lire({"nom": form.nouvelle_unite})
+    form.erreurs.clear()
+    if nouvelle.erreurs:
+        form.erreurs["nouvelle_unite"] = nouvelle.erreurs["nom"]
+    else:
+        form.unite = str(await unites.creer(acteur, nouvelle.nom))
 
 
 class CourrielPris(Exception):
     """Another active gestionnaire took the courriel between the form check and the write."""
 
 
-async def verrouiller_organisme(organisme_id: int) -> None:
-    """Serialises the writes that check "courriel free among active gestionnaires" within one
-    organisation. SQLite's BEGIN IMMEDIATE already does; PostgreSQL needs a row lock."""
-    if not isinstance(Organisme._meta.db, SQLiteEngine):
-        await Organisme.raw("SELECT id FROM organisme WHERE id = {} FOR UPDATE", organisme_id)
-
-
-async def creer(settings: Settings, acteur: Utilisateur, f: FormGestionnaire, *, delegue: bool, adresse: str) -> Utilisateur:
+async def creer(settings: Settings, acteur: Acteur, f: FormGestionnaire) -> Utilisateur:
     """The account, its journal line and its mail: one transaction, retried if the random
     identifiant collided with one created at the same instant (PostgreSQL)."""
     for essai in range(5):
         try:
             async with ecriture():
-                await verrouiller_organisme(acteur.organisme)
+                # Serialises the writes that check "courriel free among active gestionnaires" within one organisation.
+                await verrouiller(Organisme, acteur.organisme)
                 if await courriel_pris(acteur.organisme, f.courriel):
                     raise CourrielPris
                 u = Utilisateur(
                     organisme=acteur.organisme,
-                    role=DELEGUE if delegue else GESTIONNAIRE,
+                    role=DELEGUE if f.delegue else GESTIONNAIRE,
                     civilite=f.civilite,
                     prenom=f.prenom,
                     nom=f.nom.upper(),
@@ -144,11 +134,9 @@ async def creer(settings: Settings, acteur: Utilisateur, f: FormGestionnaire, *,
                     habilite_le=maintenant(),
                 )
                 await ouvrir_compte(settings, u)
-                await journaliser(
-                    "gestionnaire_cree", acteur=acteur.id, cible=u.id, organisme=acteur.organisme, adresse=adresse,
-                    detail=f"{'administrateur délégué' if delegue else 'gestionnaire'}, niveau {f.niveau or 'aucun'}",
-                )  # fmt: skip
-            courriels.reveiller()
+                quoi = "administrateur délégué" if f.delegue else "gestionnaire"
+                await journaliser("gestionnaire_cree", acteur, cible=u.id, detail=f"{quoi}, niveau {f.niveau or 'aucun'}")
+            file_d_envoi.reveiller()
             return u
         except Exception as exc:
             if not est_doublon(exc) or essai == 4:
@@ -156,7 +144,8 @@ async def creer(settings: Settings, acteur: Utilisateur, f: FormGestionnaire, *,
     raise AssertionError("unreachable")
 
 
-async def modifier(acteur: Utilisateur, cible: Utilisateur, f: FormGestionnaire, *, delegue: bool, adresse: str) -> None:
+async def modifier(acteur: Acteur, cible: Utilisateur, f: FormGestionnaire) -> None:
+    delegue = f.delegue
     valeurs = {
         Utilisateur.civilite: f.civilite,
         Utilisateur.prenom: f.prenom,
@@ -175,31 +164,26 @@ async def modifier(acteur: Utilisateur, cible: Utilisateur, f: FormGestionnaire,
         valeurs[Utilisateur.habilite_par] = acteur.id
         valeurs[Utilisateur.habilite_le] = maintenant()
     # The journal says what changed (names of fields, and the habilitation's old and new values).
-    changes = [
-        LIBELLES_CHAMPS[col._meta.name]
-        for col, v in valeurs.items()
-        if col._meta.name in LIBELLES_CHAMPS and getattr(cible, col._meta.name) != v
-    ]
+    avant = {nom: getattr(cible, nom) for nom, champ in f.champs.items() if champ.journal}
+    changes = f.changements(avant, {"nom": f.nom.upper(), "unite": f.unite_id})
     if (f.niveau or None) != cible.niveau:
         changes.append(f"niveau {cible.niveau or 'aucun'} → {f.niveau or 'aucun'}")
     if delegue != (cible.role == DELEGUE):
         changes.append("administrateur délégué" if delegue else "n'est plus administrateur délégué")
     async with ecriture():
-        await verrouiller_organisme(acteur.organisme)
+        await verrouiller(Organisme, acteur.organisme)
         if cible.statut == ACTIF and await courriel_pris(acteur.organisme, f.courriel, cible.id):
             raise CourrielPris
         await Utilisateur.update(valeurs).where(Utilisateur.id == cible.id)
-        await journaliser(
-            "gestionnaire_modifie", acteur=acteur.id, cible=cible.id, organisme=acteur.organisme, adresse=adresse,
-            detail=", ".join(changes) or "aucun changement",
-        )  # fmt: skip
+        await journaliser("gestionnaire_modifie", acteur, cible=cible.id, detail=", ".join(changes) or "aucun changement")
         if f.courriel != cible.courriel:
             # Both addresses hear of it: the old one, so that a takeover (new address, then a
             # renewal sent there) never goes unnoticed by the account's holder.
-            for destinataire, sujet, corps in courriels_changement_adresse(acteur, cible, f.courriel):
-                await courriels.mettre_en_file(destinataire, sujet, corps)
+            qui = await Utilisateur.objects().where(Utilisateur.id == acteur.id).first()
+            for destinataire, sujet, corps in courriels_changement_adresse(qui, cible, f.courriel):
+                await file_d_envoi.mettre_en_file(destinataire, sujet, corps)
     if f.courriel != cible.courriel:
-        courriels.reveiller()
+        file_d_envoi.reveiller()
 
 
 def courriels_changement_adresse(acteur: Utilisateur, cible: Utilisateur, nouveau: str) -> list[tuple[str, str, str]]:
@@ -226,15 +210,9 @@ def courriels_changement_adresse(acteur: Utilisateur, cible: Utilisateur, nouvea
     ]
 
 
-LIBELLES_CHAMPS = {
-    "civilite": "civilité", "prenom": "prénom", "nom": "nom", "courriel": "courriel", "telephone_fixe": "téléphone fixe",
-    "telephone_portable": "téléphone portable", "fonction": "fonction", "unite": "unité",
-}  # fmt: skip
-
-
-async def changer_statut(acteur: Utilisateur, cible: Utilisateur, statut: str, *, adresse: str) -> None:
+async def changer_statut(acteur: Acteur, cible: Utilisateur, statut: str) -> None:
     async with ecriture():
-        await verrouiller_organisme(acteur.organisme)
+        await verrouiller(Organisme, acteur.organisme)
         # Reactivating must not make two active gestionnaires share a courriel.
         if statut == ACTIF and await courriel_pris(acteur.organisme, cible.courriel, cible.id):
             raise CourrielPris
@@ -242,12 +220,12 @@ async def changer_statut(acteur: Utilisateur, cible: Utilisateur, statut: str, *
         if statut == SUSPENDU:
             await sessions.fermer_toutes(cible.id)
         type_ = "gestionnaire_suspendu" if statut == SUSPENDU else "gestionnaire_reactive"
-        await journaliser(type_, acteur=acteur.id, cible=cible.id, organisme=acteur.organisme, adresse=adresse)
+        await journaliser(type_, acteur, cible=cible.id)
 
 
-async def gestionnaire_de(acteur: Utilisateur, id_: int) -> Utilisateur | None:
+async def gestionnaire_de(organisme_id: int, id_: int) -> Utilisateur | None:
     """Another organisation's account is never found, whatever the id."""
-    return await Utilisateur.objects().where((Utilisateur.id == id_) & (Utilisateur.organisme == acteur.organisme)).first()
+    return await Utilisateur.objects().where((Utilisateur.id == id_) & (Utilisateur.organisme == organisme_id)).first()
 
 
 async def seul_gestionnaire(organisme_id: int) -> bool:

@@ -8,17 +8,14 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
 from web import droits
-from web.connexion.routes import adresse
-from web.db import ecriture
 from web.entrees import id_ou_404
 from web.formulaires import lire_formulaire
-from web.habilitations.service import creer_unite
-from web.journal import journaliser
-from web.organismes.service import TYPES
+from web.organismes.forms import TYPES
+from web.parametres import service
+from web.parametres.forms import FormRenommer, FormUnite
 from web.rendu import rediriger, rendre
-from web.tables import Unite, Utilisateur
-
-DEJA = "Une unité de votre organisme porte déjà ce nom."
+from web.requete import Moi, QuiAgit
+from web.tables import Unite
 
 MESSAGES = {
     "ajoutee": "L'unité a été ajoutée.",
@@ -27,92 +24,71 @@ MESSAGES = {
 }
 
 
-async def page(request: Request, erreurs: dict | None = None, status_code: int = 200, saisies: dict | None = None) -> Response:
-    """`saisies`: what the person typed, shown back after an error."""
-    moi = request.state.utilisateur
-    unites = await Unite.select(Unite.id, Unite.nom).where(Unite.organisme == moi.organisme).order_by(Unite.nom)
-    utilisees = {r["unite"] for r in await Utilisateur.select(Utilisateur.unite).where(Utilisateur.organisme == moi.organisme).distinct()}
+async def page(request: Request, moi: Moi, erreurs: dict | None = None, saisies: dict | None = None) -> Response:
+    """`saisies`: what the person typed, shown back after an error (422)."""
     ctx = {
-        "unites": unites,
-        "utilisees": utilisees,
+        "unites": await service.unites(moi.organisme),
+        "utilisees": await service.utilisees(moi.organisme),
         "types": TYPES,
         "erreurs": erreurs or {},
         "saisies": saisies or {},
         "info": MESSAGES.get(request.query_params.get("fait", "")),
     }
-    return rendre(request, "parametres/parametres.html", ctx, status_code=status_code)
+    return await rendre(request, "parametres/parametres.html", ctx, status_code=422 if erreurs else 200)
 
 
 @get("/")
-async def parametres(request: Request) -> Response:
-    return await page(request)
+async def parametres(request: Request, moi: Moi) -> Response:
+    return await page(request, moi)
 
 
-def exiger_principal(request: Request) -> None:
-    if not droits.peut_gerer_unites(request.state.utilisateur):
+def exiger_principal(moi: Moi) -> None:
+    if not droits.peut_gerer_unites(moi):
         raise droits.Interdit
 
 
+async def unite_ou_404(moi: Moi, id_: str) -> Unite:
+    unite = await service.unite_de(moi.organisme, id_ou_404(id_))
+    if unite is None:
+        raise NotFoundException
+    return unite
+
+
 @post("/unites")
-async def ajouter(request: Request) -> Response:
-    exiger_principal(request)
-    nom = (await lire_formulaire(request)).get("nom", "")
-    if await nom_pris(request, nom):
-        return await page(request, {"nom": DEJA}, 422, {"nom": nom[:100]})
-    _, erreur = await creer_unite(request.state.utilisateur, nom, adresse(request))
-    if erreur:
-        return await page(request, {"nom": erreur}, 422, {"nom": nom[:100]})
+async def ajouter(request: Request, moi: Moi, acteur: QuiAgit) -> Response:
+    exiger_principal(moi)
+    form = FormUnite.lire(await lire_formulaire(request))
+    if not form.erreurs and await service.nom_pris(moi.organisme, form.nom):
+        form.erreurs["nom"] = service.DEJA
+    if form.erreurs:
+        return await page(request, moi, form.erreurs, {"nom": form.nom[:100]})
+    await service.creer(acteur, form.nom)
     return rediriger(request, "/parametres?fait=ajoutee")
 
 
-async def nom_pris(request: Request, nom: str, sauf: int | None = None) -> bool:
-    """Two units of one organisation with the same name could not be told apart in its lists."""
-    filtre = (Unite.organisme == request.state.utilisateur.organisme) & (Unite.nom == " ".join(nom.split()))
-    if sauf is not None:
-        filtre &= Unite.id != sauf
-    return await Unite.exists().where(filtre)
-
-
-async def unite_de(request: Request, id_: str) -> Unite:
-    u = await Unite.objects().where((Unite.id == id_ou_404(id_)) & (Unite.organisme == request.state.utilisateur.organisme)).first()
-    if u is None:
-        raise NotFoundException
-    return u
-
-
 @post("/unites/{id_:str}")
-async def renommer(request: Request, id_: FromPath[str]) -> Response:
-    exiger_principal(request)
-    unite = await unite_de(request, id_)
-    nom = " ".join((await lire_formulaire(request)).get("nom", "").split())
+async def renommer(request: Request, id_: FromPath[str], moi: Moi, acteur: QuiAgit) -> Response:
+    exiger_principal(moi)
+    unite = await unite_ou_404(moi, id_)
+    form = FormRenommer.lire(await lire_formulaire(request))
     champ = f"nom-{unite.id}"
-    if not nom:
-        return await page(request, {champ: "Saisissez le nouveau nom de l'unité."}, 422, {champ: ""})
-    if len(nom) > 100:
-        return await page(request, {champ: "Le nom de l'unité doit compter 100 caractères au maximum."}, 422, {champ: nom[:100]})
-    if await nom_pris(request, nom, sauf=unite.id):
-        return await page(request, {champ: DEJA}, 422, {champ: nom})
-    moi = request.state.utilisateur
-    async with ecriture():
-        await Unite.update({Unite.nom: nom}).where(Unite.id == unite.id)
-        await journaliser("unite_renommee", acteur=moi.id, organisme=moi.organisme, adresse=adresse(request), detail=f"{unite.nom} → {nom}")
+    try:
+        if form.erreurs:
+            raise service.UniteRefusee(form.erreurs["nom"])
+        await service.renommer(acteur, unite, form.nom)
+    except service.UniteRefusee as refus:
+        return await page(request, moi, {champ: str(refus)}, {champ: form.nom[:100]})
     return rediriger(request, "/parametres?fait=renommee")
 
 
 @post("/unites/{id_:str}/supprimer")
-async def supprimer(request: Request, id_: FromPath[str]) -> Response:
-    exiger_principal(request)
-    unite = await unite_de(request, id_)
-    moi = request.state.utilisateur
-    async with ecriture():
-        if await Utilisateur.exists().where(Utilisateur.unite == unite.id):
-            return await page(
-                request,
-                {f"nom-{unite.id}": f"L'unité « {unite.nom} » est encore attribuée à des gestionnaires : elle ne peut pas être supprimée."},
-                422,
-            )
-        await Unite.delete().where(Unite.id == unite.id)
-        await journaliser("unite_supprimee", acteur=moi.id, organisme=moi.organisme, adresse=adresse(request), detail=unite.nom)
+async def supprimer(request: Request, id_: FromPath[str], moi: Moi, acteur: QuiAgit) -> Response:
+    exiger_principal(moi)
+    unite = await unite_ou_404(moi, id_)
+    try:
+        await service.supprimer(acteur, unite)
+    except service.UniteRefusee as refus:
+        return await page(request, moi, {f"nom-{unite.id}": str(refus)})
     return rediriger(request, "/parametres?fait=supprimee")
 
 

@@ -6,12 +6,12 @@ from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath
 
 from web import droits
-from web.comptes.identifiant import normaliser_identifiant
-from web.connexion.routes import adresse
 from web.entrees import id_ou_404
 from web.formulaires import lire_formulaire
 from web.rendu import rediriger, rendre
 from web.renouvellement import service
+from web.renouvellement.forms import FormOubli
+from web.requete import Moi, QuiAgit, adresse
 
 NEUTRE = (
     "Si cet identifiant correspond à un compte actif, votre demande a été transmise à la personne habilitée à renouveler "
@@ -21,34 +21,29 @@ NEUTRE = (
 
 @get("/mot-de-passe/oublie")
 async def page_oubli(request: Request) -> Response:
-    return rendre(request, "renouvellement/oubli.html", {"identifiant": "", "erreur": None})
+    return await rendre(request, "renouvellement/oubli.html", {"form": FormOubli()})
 
 
 @post("/mot-de-passe/oublie")
 async def oubli(request: Request) -> Response:
-    saisie = (await lire_formulaire(request)).get("identifiant", "")
-    identifiant = normaliser_identifiant(saisie)
-    if not identifiant:
-        erreur = "Saisissez votre identifiant." if not saisie.strip() else "Cet identifiant n'est pas au bon format."
-        return rendre(request, "renouvellement/oubli.html", {"identifiant": saisie[:32], "erreur": erreur}, status_code=422)
-    await service.recevoir(identifiant, adresse(request))
-    return rendre(request, "renouvellement/oubli.html", {"identifiant": "", "erreur": None, "envoye": NEUTRE})
+    form = FormOubli.lire(await lire_formulaire(request))
+    if form.erreurs:
+        return await rendre(request, "renouvellement/oubli.html", {"form": form}, status_code=422)
+    await service.recevoir(form.cle, adresse(request))
+    return await rendre(request, "renouvellement/oubli.html", {"form": FormOubli(), "envoye": NEUTRE})
 
 
 @get("/habilitations/demandes", guards=[droits.exiger_administrateur])
-async def demandes(request: Request) -> Response:
-    ctx = {"demandes": await service.demandes_pour(request.state.utilisateur), "fait": request.query_params.get("fait")}
-    return rendre(request, "renouvellement/demandes.html", {**ctx, "espace": "organisme"})
+async def demandes(request: Request, moi: Moi) -> Response:
+    ctx = {"demandes": await service.demandes_pour(moi), "fait": request.query_params.get("fait"), "espace": "organisme"}
+    return await rendre(request, "renouvellement/demandes.html", ctx)
 
 
 @post("/habilitations/demandes/{id_:str}/renouveler", guards=[droits.exiger_administrateur])
-async def servir(request: Request, id_: FromPath[str]) -> Response:
-    try:
-        servie = await service.servir(request.app.state.settings, id_ou_404(id_), request.state.utilisateur, adresse(request))
-    except service.NonAutorise:
-        raise droits.Interdit from None
+async def servir(request: Request, id_: FromPath[str], moi: Moi, acteur: QuiAgit) -> Response:
     # Served meanwhile by another administrator (or no such request): say so, renew nothing twice.
-    return rediriger(request, f"/habilitations/demandes?fait={'renouvele' if servie else 'deja'}")
+    fait = await service.servir(request.app.state.settings, id_ou_404(id_), moi, acteur)
+    return rediriger(request, f"/habilitations/demandes?fait={'renouvele' if fait else 'deja'}")
 
 
 router = Router(path="/", route_handlers=[page_oubli, oubli, demandes, servir])

@@ -13,12 +13,11 @@ import asyncio
 import logging
 from datetime import timedelta
 
-from piccolo.engine.sqlite import SQLiteEngine
-
-from web import courriels, droits, panne
+from web import droits, file_d_envoi, panne
+from web.acteur import Acteur
 from web.comptes.service import nom_affiche, renouveler_mot_de_passe
 from web.connexion import verrou
-from web.db import ecriture
+from web.db import ecriture, verrouiller
 from web.journal import journaliser
 from web.settings import Settings
 from web.tables import ACTIF, AGENT_CDC, DELEGUE, PRINCIPAL, DemandeOubli, DemandeRenouvellement, Organisme, Utilisateur
@@ -54,25 +53,15 @@ async def traiter_demandes(settings: Settings, limite: int = 100) -> int:
                 await demander(settings, pris[0]["identifiant"], pris[0]["adresse"])
                 traitees += 1
     if traitees:
-        courriels.reveiller()
+        file_d_envoi.reveiller()
     return traitees
 
 
 async def boucle_des_demandes(settings: Settings, intervalle: float = 5.0) -> None:
     """Runs for the life of a `portail serve` process, beside the mail sender."""
-    while True:
-        try:
-            await traiter_demandes(settings)
-        except Exception as exc:
-            if panne.est_panne(exc):
-                panne.signaler(exc)  # logged once per outage
-            else:
-                log.exception("traitement des demandes de renouvellement interrompu")
-        try:
-            await asyncio.wait_for(_reveil.wait(), timeout=intervalle)
-        except TimeoutError:
-            pass
-        _reveil.clear()
+    await panne.en_boucle(
+        lambda: traiter_demandes(settings), lambda: panne.reveil(_reveil, delai=intervalle), "traitement des demandes de renouvellement"
+    )
 
 
 async def renouveleurs(cible: Utilisateur) -> list[Utilisateur]:
@@ -96,14 +85,14 @@ async def demander(settings: Settings, identifiant: str, adresse: str) -> None:
     async with ecriture():
         # The limits are read under the write lock (SQLite) or the person's row lock (PostgreSQL):
         # two requests sent at the same instant cannot both pass "one pending at a time".
-        if cible is not None and not isinstance(Utilisateur._meta.db, SQLiteEngine):
-            await Utilisateur.select(Utilisateur.id).where(Utilisateur.id == cible.id).lock_rows()
+        if cible is not None:
+            await verrouiller(Utilisateur, cible.id)
         transmise = cible is not None and await _recevable(cible, now)
         await journaliser(
             "renouvellement_demande",
+            Acteur(adresse=adresse),
             cible=cible.id if cible else None,
             organisme=cible.organisme if cible else None,
-            adresse=adresse,
             identifiant_saisi=identifiant,
             detail="transmise" if transmise else "non transmise",
         )
@@ -112,14 +101,14 @@ async def demander(settings: Settings, identifiant: str, adresse: str) -> None:
         await DemandeRenouvellement.insert(DemandeRenouvellement(utilisateur=cible.id, cree_le=now, adresse=adresse[:45]))
         ou = "l'espace Caisse des Dépôts" if cible.role == PRINCIPAL else "« Gérer les habilitations », « Demandes de renouvellement »"
         for d in destinataires:
-            await courriels.mettre_en_file(
+            await file_d_envoi.mettre_en_file(
                 d.courriel,
                 "Portail gestionnaire : demande de renouvellement de mot de passe",
                 f"Bonjour {nom_affiche(d)},\n\n{nom_affiche(cible)} (identifiant {cible.identifiant}) a oublié son mot de passe "
                 f"et demande son renouvellement.\n\nVous pouvez le renouveler dans {ou} : {settings.base_url}\n\n"
                 "Ce message est envoyé automatiquement, merci de ne pas y répondre.\n",
             )
-    courriels.reveiller()
+    file_d_envoi.reveiller()
 
 
 async def _recevable(cible: Utilisateur, now) -> bool:
@@ -160,12 +149,13 @@ async def demandes_pour(acteur: Utilisateur | None) -> list[dict]:
     return [r for r in rows if droits.peut_renouveler(acteur, cibles[r["cible_id"]])]
 
 
-class NonAutorise(Exception):
-    pass
+class NonAutorise(droits.Interdit):
+    """Not one this person may serve: 403 for a route, a refusal for the command."""
 
 
-async def servir(settings: Settings, demande_id: int, acteur: Utilisateur | None, adresse: str = "") -> bool:
-    """Renews the password and closes the request, together. False if it is gone or served."""
+async def servir(settings: Settings, demande_id: int, moi: Utilisateur | None, acteur: Acteur) -> bool:
+    """Renews the password and closes the request, together. False if it is gone or served.
+    `moi`: who serves it (None: the `portail` command, which serves principals' only)."""
     d = (
         await DemandeRenouvellement.objects()
         .where((DemandeRenouvellement.id == demande_id) & (DemandeRenouvellement.statut == EN_ATTENTE))
@@ -174,16 +164,16 @@ async def servir(settings: Settings, demande_id: int, acteur: Utilisateur | None
     if d is None:
         return False
     cible = await Utilisateur.objects().where(Utilisateur.id == d.utilisateur).first()
-    if acteur is not None and not droits.peut_renouveler(acteur, cible):
+    if moi is not None and not droits.peut_renouveler(moi, cible):
         raise NonAutorise
-    if acteur is None and cible.role != PRINCIPAL:
+    if moi is None and cible.role != PRINCIPAL:
         raise NonAutorise
     async with ecriture():
         pris = (
             await DemandeRenouvellement.update(
                 {
                     DemandeRenouvellement.statut: TRAITEE,
-                    DemandeRenouvellement.traitee_par: acteur.id if acteur else None,
+                    DemandeRenouvellement.traitee_par: acteur.id,
                     DemandeRenouvellement.traitee_le: maintenant(),
                 }
             )
@@ -192,5 +182,5 @@ async def servir(settings: Settings, demande_id: int, acteur: Utilisateur | None
         )
         if not pris:
             return False
-        await renouveler_mot_de_passe(settings, cible, acteur=acteur.id if acteur else None, adresse=adresse)
+        await renouveler_mot_de_passe(settings, cible, acteur)
     return True

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from web import courriels
 from web.db import ecriture
 from web.dossiers import transitions as tr
+from web.organismes.forms import FormInscription
+from web.organismes.service import inscrire
 from web.settings import Settings
 from web.tables import PRINCIPAL, Dossier, HistoriqueDossier, Mouvement, Organisme, Utilisateur
 from web.temps import maintenant
@@ -35,29 +38,32 @@ DOSSIERS = [
 ]
 
 
-async def _operateur(settings: Settings) -> Utilisateur:
-    from web.courriels import livrer
-    from web.organismes.service import inscrire, valider
-
-    org = await Organisme.objects().where(Organisme.siret == OPERATEUR_SIRET).first()
+async def organisme_inscrit(settings: Settings, donnees: dict[str, str]) -> Utilisateur:
+    """The principal administrator of the organisation with this SIRET, registered first (and its
+    mail delivered) when it is not: what `portail demo` runs again without effect."""
+    org = await Organisme.objects().where(Organisme.siret == donnees["siret"]).first()
     if org is None:
-        demande, erreurs = valider(
-            {
-                "siret": OPERATEUR_SIRET,
-                "raison_sociale": "OPÉRATEUR EMPLOI FORMATION",
-                "type": "operateur",
-                "civilite": "M.",
-                "prenom": "Paul",
-                "nom": "Démo",
-                "courriel": "administrateur.principal@operateur.example",
-                "telephone": "01 23 45 67 80",
-            }
-        )
-        assert demande is not None, erreurs
-        admin = await inscrire(settings, demande)
-        await livrer(settings)
-        org = await Organisme.objects().where(Organisme.siret == OPERATEUR_SIRET).first()
-    admin = await Utilisateur.objects().where((Utilisateur.organisme == org.id) & (Utilisateur.role == PRINCIPAL)).first()
+        form = FormInscription.lire(donnees)
+        assert not form.erreurs, form.erreurs
+        admin = await inscrire(settings, form.inscription())
+        await courriels.livrer(settings)
+        return admin
+    return await Utilisateur.objects().where((Utilisateur.organisme == org.id) & (Utilisateur.role == PRINCIPAL)).first()
+
+
+# The demo organisations, as registered by the Caisse des Dépôts' form.
+EMPLOYEUR = {
+    "siret": "21750001600019", "raison_sociale": "EMPLOYEUR PUBLIC", "type": "employeur_public", "civilite": "Mme",
+    "prenom": "Anne", "nom": "Démo", "courriel": "administrateur.principal@employeur-public.example", "telephone": "01 23 45 67 89",
+}  # fmt: skip
+OPERATEUR = {
+    "siret": OPERATEUR_SIRET, "raison_sociale": "OPÉRATEUR EMPLOI FORMATION", "type": "operateur", "civilite": "M.",
+    "prenom": "Paul", "nom": "Démo", "courriel": "administrateur.principal@operateur.example", "telephone": "01 23 45 67 80",
+}  # fmt: skip
+
+
+async def _operateur(settings: Settings) -> Utilisateur:
+    admin = await organisme_inscrit(settings, OPERATEUR)
     if admin.niveau is None:
         # Levels are enforced for operators: the demo administrator may try every action.
         await Utilisateur.update({Utilisateur.niveau: "cloture"}).where(Utilisateur.id == admin.id)

@@ -3,38 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+from litestar.exceptions import NotFoundException
 from piccolo.query.functions.aggregate import Sum
 
-from web import formulaires
-from web.formulaires import Erreurs
+from web import droits
+from web.db import ecriture
+from web.journal import journaliser
 from web.recherche import cle
-from web.tables import Dossier, Emploi, Mouvement, Organisme, Titulaire
-from web.titulaires.nir import lire_nir
+from web.tables import Dossier, Emploi, Mouvement, Organisme, Titulaire, Utilisateur
+
+if TYPE_CHECKING:
+    from web.acteur import Acteur
+    from web.titulaires.forms import FormCoordonneesTitulaire
 
 AUCUN = "Aucun titulaire ne correspond à votre recherche."
 PLAFOND = 150  # hours: 25 h a year up to 150 h (SPEC §2)
 CREDIT_ANNUEL = 25
-
-
-@dataclass
-class Recherche:
-    nir: str = ""
-    nom: str = ""
-    erreurs: Erreurs = field(default_factory=Erreurs)
-    soumise: bool = False
-
-    @classmethod
-    def lire(cls, params) -> Recherche:
-        r = cls(soumise="nir" in params or "nom" in params)
-        if not r.soumise:
-            return r
-        r.nir, erreur = lire_nir(params.get("nir", ""))
-        if erreur:
-            r.erreurs["nir"] = erreur
-        r.nom = formulaires.texte(dict(params), "nom", "Nom", r.erreurs)
-        return r
 
 
 def requete_recherche(organisme_id: int, nir: str, nom: str):
@@ -90,40 +76,26 @@ async def dossiers(organisme_id: int, titulaire_id: int) -> list[dict]:
 
 # --- Contact details (Consultation) -----------------------------------------------------------
 
-LIBELLES_COORDONNEES = {"courriel": "Courriel", "telephone": "Téléphone", "adresse": "Adresse"}
+
+async def charger(moi: Utilisateur, organisme: Organisme, titulaire_id: int) -> Titulaire:
+    """A titulaire this person may consult: 403 without the level, 404 outside their organisation."""
+    if not droits.peut_dossier(moi, organisme, "consulter"):
+        raise droits.Interdit
+    t = await titulaire_de(organisme.id, titulaire_id)
+    if t is None:
+        raise NotFoundException
+    return t
 
 
-@dataclass
-class FormCoordonnees:
-    courriel: str = ""
-    telephone: str = ""
-    adresse: str = ""
-    erreurs: Erreurs = field(default_factory=Erreurs)
-
-    @classmethod
-    def de(cls, t: Titulaire) -> FormCoordonnees:
-        return cls(courriel=t.courriel, telephone=t.telephone, adresse=t.adresse)
-
-    @classmethod
-    def lire(cls, d: dict[str, str]) -> FormCoordonnees:
-        e = Erreurs()
-        courriel = formulaires.texte(d, "courriel", "Courriel", e, requis=False, max_len=254)
-        if courriel and "courriel" not in e:
-            courriel = formulaires.courriel(d, "courriel", "Courriel", e)
-        telephone = formulaires.telephone(d, "telephone", "Téléphone", e)
-        adresse = formulaires.texte(d, "adresse", "Adresse", e, requis=False, max_len=300)
-        return cls(courriel, telephone, adresse, e)
-
-
-async def modifier_coordonnees(titulaire_id: int, form: FormCoordonnees) -> dict[str, tuple[str, str]]:
-    """Save; returns what changed (field -> (before, after)). Call inside ecriture()."""
-    t = await Titulaire.objects().where(Titulaire.id == titulaire_id).first()
+async def modifier_coordonnees(t: Titulaire, form: FormCoordonneesTitulaire, acteur: Acteur) -> None:
+    """Saved with the journal's list of what changed (never the values)."""
     avant = {"courriel": t.courriel, "telephone": t.telephone, "adresse": t.adresse}
-    apres = {"courriel": form.courriel, "telephone": form.telephone, "adresse": form.adresse}
-    changes = {k: (avant[k], apres[k]) for k in avant if avant[k] != apres[k]}
-    if changes:
-        await Titulaire.update(apres).where(Titulaire.id == titulaire_id)
-    return changes
+    changes = form.changements(avant)
+    if not changes:
+        return
+    async with ecriture():
+        await Titulaire.update({k: getattr(form, k) for k in avant}).where(Titulaire.id == t.id)
+        await journaliser("titulaire_modifie", acteur, detail=f"Titulaire n° {t.id} : " + ", ".join(changes))
 
 
 # --- Creation (import, demo) ------------------------------------------------------------------
