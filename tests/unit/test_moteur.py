@@ -1,0 +1,71 @@
+"""The database layer, on the suite's engine (SQLite, then PostgreSQL): Piccolo's own batch(),
+nested transactions and savepoints work through `web.db`, and a lock is taken by its one helper."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.unit.conftest import creer_organisme
+from web.db import ecriture, moteur, verrouiller
+from web.tables import Unite
+
+
+async def noms(organisme_id: int) -> list[str]:
+    return [r["nom"] for r in await Unite.select(Unite.nom).where(Unite.organisme == organisme_id).order_by(Unite.nom)]
+
+
+async def test_batch_lit_par_paquets(base_vide, settings):
+    """What an export would do: read a large table a few rows at a time."""
+    admin = await creer_organisme(settings)
+    await Unite.insert(*(Unite(organisme=admin.organisme_id, nom=f"Unité {i:03d}") for i in range(25)))
+    paquets = []
+    async with await Unite.select(Unite.nom).where(Unite.organisme == admin.organisme_id).order_by(Unite.nom).batch(batch_size=10) as lot:
+        async for paquet in lot:
+            paquets.append([r["nom"] for r in paquet])
+    assert [len(p) for p in paquets] == [10, 10, 5]
+    assert paquets[0][0] == "Unité 000" and paquets[-1][-1] == "Unité 024"
+    # The connection it used is handed back in a usable state.
+    assert len(await noms(admin.organisme_id)) == 25
+
+
+async def test_transactions_imbriquees(base_vide, settings):
+    """An inner ecriture() joins the outer one: both are kept, or neither."""
+    admin = await creer_organisme(settings)
+    async with ecriture():
+        await Unite.insert(Unite(organisme=admin.organisme_id, nom="Externe"))
+        async with ecriture():
+            await Unite.insert(Unite(organisme=admin.organisme_id, nom="Interne"))
+    assert await noms(admin.organisme_id) == ["Externe", "Interne"]
+
+    with pytest.raises(RuntimeError):
+        async with ecriture():
+            await Unite.insert(Unite(organisme=admin.organisme_id, nom="Perdue 1"))
+            async with ecriture():
+                await Unite.insert(Unite(organisme=admin.organisme_id, nom="Perdue 2"))
+            raise RuntimeError("échec après la transaction intérieure")
+    assert await noms(admin.organisme_id) == ["Externe", "Interne"]
+
+
+async def test_points_de_sauvegarde(base_vide, settings):
+    """Rolled back to a savepoint: what followed it is gone, what preceded it is committed."""
+    admin = await creer_organisme(settings)
+    async with ecriture() as transaction:
+        await Unite.insert(Unite(organisme=admin.organisme_id, nom="Avant"))
+        point = await transaction.savepoint()
+        await Unite.insert(Unite(organisme=admin.organisme_id, nom="Annulée"))
+        await point.rollback_to()
+        gardee = await transaction.savepoint("gardee")
+        await Unite.insert(Unite(organisme=admin.organisme_id, nom="Après"))
+        await gardee.release()
+    assert await noms(admin.organisme_id) == ["Après", "Avant"]
+
+
+async def test_verrouiller_dans_une_ecriture(base_vide, settings):
+    """The one locking helper runs on both engines (a no-op under SQLite's BEGIN IMMEDIATE)."""
+    admin = await creer_organisme(settings)
+    async with ecriture():
+        await verrouiller(Unite)  # no id: nothing to lock
+        u = await Unite.objects().create(organisme=admin.organisme_id, nom="Verrouillée")
+        await verrouiller(Unite, u.id)
+        await verrouiller(Unite, u.id, partage=True)
+    assert moteur() is Unite._meta.db  # the accessor is Piccolo's own engine
