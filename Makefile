@@ -43,4 +43,5 @@ DUREE ?= 10
 bench: setup
 	PORTAIL_DATABASE_URL=sqlite:///$(CURDIR)/var/bench/portail.sqlite $(PY) -m bench.lancer --echelle $(ECHELLE) --duree $(DUREE)
 	scripts/avec-postgresql $(PY) -m bench.lancer --echelle $(ECHELLE) --duree $(DUREE) --deux-instances
+	$(PY) -m bench.sqlite_moteur
 	$(PY) -m bench.rapport --commande "make bench ECHELLE=$(ECHELLE) DUREE=$(DUREE)"

@@ -339,6 +339,10 @@ def rapport(commande: str) -> str:
             f"{res[m]['pages']['accueil']['par_seconde']:g}/s sur {os.cpu_count()} cœurs).",
             f"- Mémoire : A {d['memoire']['a']['pic_mio']:g} Mio, B {d['memoire']['b']['pic_mio']:g} Mio (pic résident).",
         ]
+    if (SORTIES / "sqlite_moteur.json").exists():
+        from bench.sqlite_moteur import section
+
+        lignes_md += ["", *section(json.loads((SORTIES / "sqlite_moteur.json").read_text()))]
     return "\n".join(lignes_md) + "\n"
 
 

@@ -50,3 +50,20 @@ def test_les_bancs_tournent_sans_echec(tmp_path):
     assert "## Objectifs" in texte and "Requêtes en échec, tous passages | 0 | 0 : atteint" in texte
     assert "« Aide » p95 pendant une inondation de /mot-de-passe/evaluer / seule | ≤ 2×" in texte
     assert "## Un ou deux processus derrière nginx" in texte and "## Courriels à travers un relais plus lent" in texte
+
+
+def test_la_mesure_du_moteur_sqlite_tourne(tmp_path):
+    """Piccolo's stock SQLite engine against the portal's, at a tiny scale: both measured, the
+    section written into a copy of RESULTS.md without touching the rest."""
+    rapport = tmp_path / "RESULTS.md"
+    rapport.write_text("# Bancs\n\n## Autre section\n\ninchangée\n")
+    env = {**os.environ, "PORTAIL_BANC_DIR": str(tmp_path)}
+    commande = [sys.executable, "-m", "bench.sqlite_moteur", "--requetes", "40", "--rapport", str(rapport)]
+    r = subprocess.run(commande, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    res = json.loads((tmp_path / "sqlite_moteur.json").read_text())
+    for moteur in ("stock", "portail"):
+        assert all(res["mesures"][moteur][m]["par_seconde"] > 0 for m in ("lecture", "lecture_20_taches", "ecriture"))
+    assert res["mesures"]["portail"]["batch"].endswith("lignes lues")
+    texte = rapport.read_text()
+    assert "## Autre section\n\ninchangée" in texte and "## Moteur SQLite" in texte
