@@ -14,9 +14,9 @@ from piccolo.engine.sqlite import AsyncBatch, SQLiteEngine, dict_factory
 
 # Piccolo 1.38.0 is pinned (pyproject.toml) for what MoteurSQLite relies on, all of it Piccolo's
 # public engine interface: SQLiteTransaction and AsyncBatch take their connection from
-# `engine.get_connection()` and end with `connection.close()`; a query inside a transaction runs on
-# `engine.current_transaction.get().connection`; every other query goes through `run_querystring`
-# or `run_ddl`; `batch()` builds an AsyncBatch from a connection and a query (fixed here: _Lot).
+# `engine.get_connection()` and end with `connection.close()`; the transaction open in this task is
+# `engine.current_transaction.get()`; every query goes through `run_querystring` or `run_ddl`;
+# `batch()` builds an AsyncBatch from a connection and a query (fixed here: _Lot).
 # tests/unit/test_moteur.py checks batch(), nested transactions and savepoints.
 
 
@@ -118,24 +118,24 @@ class MoteurSQLite(SQLiteEngine):
                 return
         await cx.fermer()
 
-    async def _hors_transaction(self, requete: str, args) -> list[dict]:
+    async def _executer(self, requete: str, args) -> list[dict]:
+        """One statement and its rows, in one trip to the connection's thread: on the transaction's
+        connection inside one, else on a connection lent for this statement alone."""
+        transaction = self.current_transaction.get()
+        if transaction is not None:
+            return await transaction.connection.execute_fetchall(requete, args)
         cx = await self.get_connection()
         try:
-            async with cx.execute(requete, args) as curseur:
-                return await curseur.fetchall()
+            return await cx.execute_fetchall(requete, args)
         finally:
             await cx.close()
 
     async def run_querystring(self, querystring, in_pool: bool = False):
-        if self.current_transaction.get() is not None:
-            return await super().run_querystring(querystring, in_pool)
         requete, args = querystring.compile_string(engine_type=self.engine_type)
-        return await self._hors_transaction(requete, args)
+        return await self._executer(requete, args)
 
     async def run_ddl(self, ddl: str, in_pool: bool = False):
-        if self.current_transaction.get() is not None:
-            return await super().run_ddl(ddl, in_pool)
-        return await self._hors_transaction(ddl, [])
+        return await self._executer(ddl, [])
 
 
 def config_postgres(url: str) -> dict:
