@@ -49,6 +49,11 @@ async def _migrer() -> None:
         _echec(f"migration impossible : {result.message}")
 
 
+def _entier(nom: str, defaut: int, maximum: int, aide: str):
+    """An integer option from 1 to `maximum`."""
+    return click.option(nom, default=defaut, show_default=True, type=click.IntRange(1, maximum), help=aide)
+
+
 @click.group(help="Portail gestionnaire du SI CPF.")
 def main() -> None:
     pass
@@ -58,24 +63,15 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Adresse d'écoute.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port d'écoute.")
 # Production: processes, and how long connections and a stop may last (README « En production »).
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Nombre de processus.")
-@click.option(
-    "--timeout-keep-alive", default=5, show_default=True, type=click.IntRange(1, 300), help="Secondes avant de fermer une connexion oisive."
-)
-@click.option(
+@_entier("--workers", 1, 64, "Nombre de processus.")
+@_entier("--timeout-keep-alive", 5, 300, "Secondes avant de fermer une connexion oisive.")
+@_entier(
     "--timeout-graceful-shutdown",
-    default=30,
-    show_default=True,
-    type=click.IntRange(1, 3600),
-    help="Secondes laissées aux requêtes en cours à l'arrêt (les courriels en cours d'envoi en ont 20 de plus).",
+    30,
+    3600,
+    "Secondes laissées aux requêtes en cours à l'arrêt (les courriels en cours d'envoi en ont 20 de plus).",
 )
-@click.option(
-    "--limit-concurrency",
-    default=1000,
-    show_default=True,
-    type=click.IntRange(1, 100_000),
-    help="Connexions et requêtes simultanées par processus au-delà desquelles il répond 503.",
-)
+@_entier("--limit-concurrency", 1000, 100_000, "Connexions et requêtes simultanées par processus au-delà desquelles il répond 503.")
 # Behind a reverse proxy: the client's address, which the sign-in limits count, comes from
 # X-Forwarded-For only when the peer is one of the trusted proxies (uvicorn's own support).
 @click.option("--proxy-headers", is_flag=True, help="Derrière un mandataire inverse : adresse du client lue dans X-Forwarded-For.")

@@ -1,12 +1,14 @@
 """The one place that answers "may this person do this?". Guards and templates both ask it.
 
-SPEC §1-2: one principal administrator per organisation; délégués manage plain
+docs/regles.md: one principal administrator per organisation; délégués manage plain
 gestionnaires; only the principal grants the délégué flag and manages délégués; only the
 Caisse des Dépôts renews the principal's password. Habilitation levels are cumulative and
 enforced for `operateur` organisations only ("sans conséquence" for employeurs publics).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
@@ -92,8 +94,8 @@ def peut_accorder_delegation(acteur: Utilisateur) -> bool:
 
 
 def niveaux_accordables(acteur: Utilisateur, actuel: str | None = None) -> dict[str, str]:
-    """The levels `acteur` may give: all for the principal, at most their own for a délégué (SPEC
-    §2), plus the level the gestionnaire already holds, which keeping grants nothing."""
+    """The levels `acteur` may give: all for the principal, at most their own for a délégué
+    (docs/regles.md), plus the level the gestionnaire already holds, which keeping grants nothing."""
     if acteur.role == PRINCIPAL:
         return dict(NIVEAUX)
     plafond = RANG.get(acteur.niveau, -1)
@@ -169,20 +171,20 @@ def exiger_connexion(connection: ASGIConnection, handler: BaseRouteHandler) -> N
         raise CguAValider
 
 
-def exiger_administrateur(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
-    exiger_connexion(connection, handler)
-    if not peut_gerer_habilitations(connection.state["utilisateur"]):
-        raise Interdit
+def _garde(refuse: Callable[[ASGIConnection], bool], doc: str):
+    """A guard: signed in with the CGU accepted, then 403 when `refuse` says so."""
+
+    def garde(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+        exiger_connexion(connection, handler)
+        if refuse(connection):
+            raise Interdit
+
+    garde.__doc__ = doc
+    return garde
 
 
-def exiger_organisme(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
-    """Pages of an organisation's space: the Caisse des Dépôts' agents never reach them."""
-    exiger_connexion(connection, handler)
-    if connection.state.get("organisme") is None:
-        raise Interdit
-
-
-def exiger_agent_cdc(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
-    exiger_connexion(connection, handler)
-    if not est_agent_cdc(connection.state["utilisateur"]):
-        raise Interdit
+exiger_administrateur = _garde(lambda c: not peut_gerer_habilitations(c.state["utilisateur"]), "Gérer les habilitations, Paramètres.")
+exiger_organisme = _garde(
+    lambda c: c.state.get("organisme") is None, "Pages of an organisation's space: the Caisse des Dépôts' agents never reach them."
+)
+exiger_agent_cdc = _garde(lambda c: not est_agent_cdc(c.state["utilisateur"]), "The Caisse des Dépôts' space.")

@@ -27,6 +27,13 @@ def id_ou_404(texte: str) -> int:
     return n
 
 
+def trouve(valeur):
+    """`valeur`, or a 404 when there is none (a row this person may not see does not exist)."""
+    if valeur is None:
+        raise NotFoundException
+    return valeur
+
+
 def page(texte: object) -> int:
     """A page number from a query string: 1 when absent or not a number, at most PAGE_MAX."""
     n = entier(texte, minimum=1, maximum=10**9)

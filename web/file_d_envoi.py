@@ -1,4 +1,4 @@
-"""The outbox (SPEC: "nothing lost or half-written"): a message is queued by `mettre_en_file`
+"""The outbox (nothing lost or half-written): a message is queued by `mettre_en_file`
 inside the transaction of the change it is about, its body sealed (Fernet, with a key derived from
 PORTAIL_SECRET_KEY: it may hold a temporary password); web.courriels delivers it. Services need
 only this module: queue, then `reveiller` the sender once the transaction has committed."""

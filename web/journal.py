@@ -1,4 +1,4 @@
-"""The append-only journal (SPEC §2 "Journal"). Only inserts, never updates."""
+"""The append-only journal (docs/regles.md, « Journal »). Only inserts, never updates."""
 
 from __future__ import annotations
 

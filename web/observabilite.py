@@ -24,9 +24,10 @@ from litestar.logging.config import LoggingConfig, StructLoggingConfig
 from litestar.middleware.logging import LoggingMiddleware, LoggingMiddlewareConfig
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.plugins.structlog import StructlogConfig, StructlogPlugin
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import Message, Receive, Scope, Send
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 
+from web.mesure import MiddlewareHttp
 from web.temps import maintenant
 
 # --- Metrics of the portal's own, beside the plugin's requests and latencies --------------------
@@ -107,17 +108,11 @@ class Metriques(PrometheusController):
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
-class RequestIdMiddleware:
+class RequestIdMiddleware(MiddlewareHttp):
     """X-Request-ID: the proxy's (or the client's) when well-formed, else a new one. It is bound to
     every log line of the request and sent back."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def traiter(self, scope: Scope, receive: Receive, send: Send) -> None:
         recu = dict(scope.get("headers", ())).get(b"x-request-id", b"").decode("latin-1")
         rid = recu if REQUEST_ID.fullmatch(recu) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = rid

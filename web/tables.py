@@ -14,7 +14,7 @@ from piccolo.columns import (
 )
 from piccolo.table import Table
 
-# Roles, as SPEC §1 names them.
+# Roles, as docs/regles.md names them.
 AGENT_CDC = "agent_cdc"
 PRINCIPAL = "administrateur_principal"
 DELEGUE = "administrateur_delegue"
@@ -101,6 +101,8 @@ class Compteur(Table, tablename="compteur"):
 
 
 class Session(Table, tablename="session"):
+    """A signed-in browser (web.sessions): only the hash of its cookie's token is stored."""
+
     id = Serial(primary_key=True)
     jeton_hash = Varchar(length=64, unique=True)  # sha256 of the cookie value
     utilisateur = ForeignKey(references=Utilisateur, index=True)
@@ -110,6 +112,8 @@ class Session(Table, tablename="session"):
 
 
 class AcceptationCgu(Table, tablename="acceptation_cgu"):
+    """Who accepted which version of the CGU, when and from where (web.connexion.service)."""
+
     id = Serial(primary_key=True)
     utilisateur = ForeignKey(references=Utilisateur, index=True)
     version = Integer()

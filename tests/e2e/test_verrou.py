@@ -1,6 +1,6 @@
 """Journey: a stranger guesses a principal administrator's password in another browser and locks
 the identifiant for unknown browsers; the owner is told by mail and, from the browser they signed
-in with before, still signs in (OWASP device cookies, SPEC §2)."""
+in with before, still signs in (OWASP device cookies, docs/regles.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The brute-force clock (SPEC §2): 5 failures, then 1 minute, doubling up to 30 minutes."""
+"""The brute-force clock: 5 failures, then 1 minute, doubling up to 30 minutes."""
 
 from datetime import UTC, datetime, timedelta
 

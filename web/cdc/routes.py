@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from litestar import Request, Response, Router, get, post
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
 from web import droits
@@ -11,7 +10,7 @@ from web.cdc import service
 from web.cdc.forms import FormTransfert
 from web.comptes.service import courriels_non_remis, renouveler_mot_de_passe
 from web.db import est_doublon
-from web.entrees import id_ou_404
+from web.entrees import id_ou_404, trouve
 from web.entrees import page as numero_de_page
 from web.formulaires import lire_formulaire
 from web.journal import TYPES
@@ -80,10 +79,7 @@ async def inscrire_organisme(request: Request, acteur: QuiAgit) -> Response:
 
 
 async def organisme_ou_404(id_: str) -> Organisme:
-    org = await service.organisme_de(id_ou_404(id_))
-    if org is None:
-        raise NotFoundException
-    return org
+    return trouve(await service.organisme_de(id_ou_404(id_)))
 
 
 @get("/organismes/{id_:str}/inscrit")

@@ -1,4 +1,4 @@
-"""The Caisse des Dépôts' actions on organisations (SPEC §1): each journaled with the agent."""
+"""The Caisse des Dépôts' actions on organisations: each journaled with the agent."""
 
 from __future__ import annotations
 

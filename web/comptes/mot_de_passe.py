@@ -15,7 +15,7 @@ DEJA_UTILISE = "Choisissez un mot de passe que vous n'avez pas déjà utilisé."
 
 
 async def deja_utilise(u: Utilisateur, nouveau: str) -> bool:
-    """The current password or one of the last five (SPEC §2)."""
+    """The current password or one of the last five."""
     if await verifier(u.mot_de_passe, nouveau):
         return True
     anciens = (

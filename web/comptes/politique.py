@@ -1,4 +1,4 @@
-"""Password policy (SPEC: 5 letters with both cases, 3 digits) and strength label. Pure, no I/O
+"""Password policy (docs/regles.md: 5 letters with both cases, 3 digits) and strength label. Pure, no I/O
 but the word list read once at import.
 
 zxcvbn's own dictionaries are English: the 20 000 most common French passwords are added as one

@@ -1,4 +1,4 @@
-"""Brute-force delay (SPEC §2): after 5 consecutive failures a counter waits 1 minute, doubling on
+"""Brute-force delay: after 5 consecutive failures a counter waits 1 minute, doubling on
 each further failure up to 30 minutes; a success or a renewal resets it. Failures are also limited
 per client address, for clients without a device cookie (web.connexion.appareil).
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from litestar import Request, Response, Router, get, post
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
 from web import droits
@@ -15,7 +14,7 @@ from web.dossiers import service
 from web.dossiers import transitions as tr
 from web.dossiers.forms import FormCloture, FormClotureSimplifiee, FormDossier, FormMotif
 from web.droits import Interdit, exiger_organisme
-from web.entrees import id_ou_404
+from web.entrees import id_ou_404, trouve
 from web.formulaires import Erreurs, lire_formulaire
 from web.rendu import rediriger, rendre
 from web.requete import Moi, QuiAgit, SonOrganisme
@@ -41,10 +40,7 @@ def exiger(moi: Moi, organisme: SonOrganisme, action: str) -> None:
 
 async def dossier_ou_404(moi: Moi, organisme: SonOrganisme, dossier_id: str) -> Dossier:
     exiger(moi, organisme, "consulter")
-    d = await service.dossier_de(organisme.id, id_ou_404(dossier_id))
-    if d is None:
-        raise NotFoundException
-    return d
+    return trouve(await service.dossier_de(organisme.id, id_ou_404(dossier_id)))
 
 
 # --- Create and edit a draft ----------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The dossier de formation's state machine (SPEC §2 "Titulaires and dossiers"). Pure: no I/O.
+"""The dossier de formation's state machine (docs/regles.md, « Titulaires et dossiers »). Pure: no I/O.
 
 Each action needs a habilitation level (cumulative, guide "Ajouter un gestionnaire") and,
 for a dossier that exists, a starting status. Clôturé and rejeté are final.

@@ -11,7 +11,7 @@ from litestar.params import FromPath
 from web import droits
 from web.comptes.service import courriels_non_remis, renouveler_mot_de_passe
 from web.droits import Interdit
-from web.entrees import id_ou_404
+from web.entrees import id_ou_404, trouve
 from web.entrees import page as numero_de_page
 from web.formulaires import lire_formulaire
 from web.habilitations import service
@@ -103,10 +103,7 @@ async def ajouter(request: Request, moi: Moi, acteur: QuiAgit) -> Response:
 
 
 async def gestionnaire_gere(moi: Moi, id_: str) -> Utilisateur:
-    u = await service.gestionnaire_de(moi.organisme, id_ou_404(id_))
-    if u is None:
-        raise NotFoundException
-    return u
+    return trouve(await service.gestionnaire_de(moi.organisme, id_ou_404(id_)))
 
 
 @get("/{id_:str}/cree")

@@ -1,4 +1,4 @@
-"""Registering an organisation and its principal administrator (SPEC §1, "inscription").
+"""Registering an organisation and its principal administrator.
 
 The `portail organisme inscrire` command and the Caisse des Dépôts' form both read
 `FormInscription` (web.organismes.forms) then call `inscrire`: one copy of the rules.

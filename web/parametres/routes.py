@@ -1,14 +1,13 @@
 """Paramètres: the organisation's units, and its details (read-only). Every administrator sees
-them; only the principal manages the units (SPEC §2)."""
+them; only the principal manages the units."""
 
 from __future__ import annotations
 
 from litestar import Request, Response, Router, get, post
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
 from web import droits
-from web.entrees import id_ou_404
+from web.entrees import id_ou_404, trouve
 from web.formulaires import lire_formulaire
 from web.organismes.forms import TYPES
 from web.parametres import service
@@ -48,10 +47,7 @@ def exiger_principal(moi: Moi) -> None:
 
 
 async def unite_ou_404(moi: Moi, id_: str) -> Unite:
-    unite = await service.unite_de(moi.organisme, id_ou_404(id_))
-    if unite is None:
-        raise NotFoundException
-    return unite
+    return trouve(await service.unite_de(moi.organisme, id_ou_404(id_)))
 
 
 @post("/unites")

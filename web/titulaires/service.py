@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from litestar.exceptions import NotFoundException
 from piccolo.query.functions.aggregate import Sum
 
 from web import droits
 from web.db import ecriture
+from web.entrees import trouve
 from web.journal import journaliser
 from web.recherche import cle
 from web.tables import Dossier, Emploi, Mouvement, Organisme, Titulaire, Utilisateur
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from web.titulaires.forms import FormCoordonneesTitulaire
 
 AUCUN = "Aucun titulaire ne correspond à votre recherche."
-PLAFOND = 150  # hours: 25 h a year up to 150 h (SPEC §2)
+PLAFOND = 150  # hours: 25 h a year up to 150 h
 CREDIT_ANNUEL = 25
 
 
@@ -81,10 +81,7 @@ async def charger(moi: Utilisateur, organisme: Organisme, titulaire_id: int) -> 
     """A titulaire this person may consult: 403 without the level, 404 outside their organisation."""
     if not droits.peut_dossier(moi, organisme, "consulter"):
         raise droits.Interdit
-    t = await titulaire_de(organisme.id, titulaire_id)
-    if t is None:
-        raise NotFoundException
-    return t
+    return trouve(await titulaire_de(organisme.id, titulaire_id))
 
 
 async def modifier_coordonnees(t: Titulaire, form: FormCoordonneesTitulaire, acteur: Acteur) -> None:
