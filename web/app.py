@@ -201,6 +201,12 @@ def create_app(settings: Settings | None = None, *, services: bool = True) -> Li
         statique=statique,
         libelles_statut=LIBELLES_STATUT,
     )
+    # The component macros (statuses, pagination, a live search's count) are callable from every
+    # template without an import, a region's block (rendered alone for htmx) included. Read once:
+    # restart the server after editing one of these three files.
+    for macros in ("statut", "pagination", "recherche"):
+        module = env.get_template(f"macros/{macros}.html").module
+        env.globals.update({nom: valeur for nom, valeur in vars(module).items() if not nom.startswith("_")})
 
     return Litestar(
         route_handlers=[
