@@ -70,8 +70,10 @@ async def test_deux_workers_partagent_les_sessions_le_courrier_et_le_menage(base
             assert 2 <= apres - avant <= 4
         finally:
             p.arreter()
+    # A run may start between the last read and the stop: count the claimed runs once both workers are gone.
+    fin = (await Tache.objects().where(Tache.nom == "menage").first()).executions
     passages = [x for x in lignes(p) if x.get("event", "").startswith("ménage fait")]
-    assert len(passages) == apres  # each run done (and logged) by one worker only
+    assert apres <= len(passages) <= fin  # each claimed run done (and logged) by one worker only
     assert len({x["process"] for x in passages}) >= 1
 
 
