@@ -25,6 +25,8 @@ from piccolo.engine.postgres import PostgresEngine
 from web import courriels, droits, menage, observabilite, panne
 from web.cdc.routes import router as cdc_router
 from web.connexion.routes import router as connexion_router
+from web.contact.routes import router as contact_router
+from web.contact.routes import router_cdc as contact_cdc_router
 from web.db import moteur
 from web.delegations.routes import router as delegations_router
 from web.dossiers.routes import router as dossiers_router
@@ -220,6 +222,8 @@ def create_app(settings: Settings | None = None, *, services: bool = True) -> Li
             titulaires_router,
             dossiers_router,
             delegations_router,
+            contact_router,
+            contact_cdc_router,
             create_static_files_router(path="/static", directories=[ROOT / "static"], name="static"),
             sante,
             observabilite.Metriques,
