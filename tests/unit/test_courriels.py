@@ -99,7 +99,8 @@ async def test_le_corps_n_est_jamais_en_clair_dans_la_file(base_vide, settings):
 
 async def test_un_courriel_ecrit_dans_var_courriels_se_lit_tel_quel(base_vide, settings):
     """`cat` shows French text: UTF-8 headers and body, 8bit, and still a message a client opens."""
-    sujet, corps = "Portail gestionnaire : réponse à votre message « Accès »", "Bonjour Mme ÉLODIE DÉMO,\n\nLà où ça coûte : « 72 heures ».\n"
+    sujet = "Portail gestionnaire : réponse à votre message « Accès »"
+    corps = "Bonjour Mme ÉLODIE DÉMO,\n\nLà où ça coûte : « 72 heures ».\n"
     await courriels.mettre_en_file("elodie@example.fr", sujet, corps)
     assert await courriels.livrer(settings) == 1
     brut = next(settings.courriels_dir.glob("*-elodie@example.fr.eml")).read_bytes()
