@@ -5,17 +5,19 @@ yearly credits and dossiers in every status. Idempotent: keyed by SIRET and NIR.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from web import courriels
 from web.db import ecriture
 from web.dossiers import transitions as tr
+from web.droits import NIVEAUX
 from web.organismes.forms import FormInscription
 from web.organismes.service import inscrire
 from web.settings import Settings
 from web.tables import PRINCIPAL, Dossier, HistoriqueDossier, Mouvement, Organisme, Utilisateur
 from web.temps import maintenant
 from web.titulaires import service
-from web.titulaires.nir import avec_cle
+from web.titulaires.nir import avec_cle, formater
 
 OPERATEUR_SIRET = "73282932000074"
 # (NIR without key, nom de naissance, nom d'usage, prénom, date de naissance)
@@ -120,3 +122,44 @@ async def creer_demo(settings: Settings, siret_employeur: str) -> str:
         principal = await Utilisateur.objects().where((Utilisateur.organisme == org.id) & (Utilisateur.role == PRINCIPAL)).first()
         await _peupler(org, principal.id)
     return admin.identifiant
+
+
+# --- What a first run shows: `portail demo` prints it, Aide lists it in development -------------
+
+LIBELLES_TYPE = {"employeur_public": "employeur public", "operateur": "opérateur"}
+
+
+@dataclass(frozen=True)
+class TitulaireDemo:
+    nir: str  # as printed on the carte Vitale
+    nom: str  # nom de naissance, what the search asks with the NIR
+    nom_usage: str
+    prenom: str
+
+
+@dataclass(frozen=True)
+class OrganismeDemo:
+    raison_sociale: str
+    type: str  # as read: "employeur public", "opérateur"
+    siret: str
+    identifiant: str  # its principal administrator's
+    niveau: str  # the principal's level, when levels apply
+    titulaires: list[TitulaireDemo]
+
+
+async def apercu() -> list[OrganismeDemo]:
+    """The demo organisations present in the database, their principal's identifiant and the
+    NIR + nom pairs to search, from the lists above (the one source)."""
+    sortie = []
+    for donnees in (EMPLOYEUR, OPERATEUR):
+        org = await Organisme.objects().where(Organisme.siret == donnees["siret"]).first()
+        if org is None:
+            continue
+        admin = await Utilisateur.objects().where((Utilisateur.organisme == org.id) & (Utilisateur.role == PRINCIPAL)).first()
+        titulaires = [
+            TitulaireDemo(formater(avec_cle(debut)), nom.upper(), usage.upper(), prenom)
+            for debut, nom, usage, prenom, _ in TITULAIRES[org.type]
+        ]
+        niveau = NIVEAUX.get(admin.niveau or "", "") if org.type == "operateur" else ""
+        sortie.append(OrganismeDemo(org.raison_sociale, LIBELLES_TYPE[org.type], org.siret, admin.identifiant, niveau, titulaires))
+    return sortie
