@@ -164,7 +164,8 @@ def migrate() -> None:
 
 @main.command(help="Crée les données de démonstration (sans effet si elles existent déjà).")
 def demo() -> None:
-    from web.titulaires.demo import EMPLOYEUR, apercu, creer_demo, organisme_inscrit
+    from web.titulaires.demo import creer_demo, organisme_inscrit
+    from web.titulaires.donnees_demo import EMPLOYEUR, apercu
 
     settings = Settings.from_env()
 
