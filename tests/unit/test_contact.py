@@ -101,6 +101,25 @@ async def test_cinq_messages_par_personne_et_par_jour(client, monde, settings):
         assert (await envoyer(c)).status_code == 303
 
 
+async def test_la_limite_tient_sous_des_envois_simultanes(base_vide, settings):
+    import asyncio
+
+    from web.acteur import Acteur
+
+    g = await creer_organisme(settings)
+    acteur = Acteur(g.id, g.organisme_id, "127.0.0.1")
+
+    async def un() -> bool:
+        try:
+            await service.envoyer(acteur, "Objet", "Message")
+        except service.TropDeMessages:
+            return False
+        return True
+
+    resultats = await asyncio.gather(*(un() for _ in range(12)))
+    assert resultats.count(True) == service.MAX_PAR_PERSONNE == await MessageContact.count()
+
+
 async def test_la_caisse_des_depots_repond(client, monde, settings):
     g = monde["gestionnaire"]
     await connecte(client, g)
