@@ -48,6 +48,7 @@ async def test_le_message_part_et_le_fil_s_affiche(client, monde):
     assert page.status_code == 200
     # The coordonnées are the account's, shown, never typed.
     assert g.courriel in t(page) and "Mme Gaston GESTION" in t(page) and "EMPLOYEUR PUBLIC" in t(page)
+    assert "Téléphone fixe 01 23 45 67 89" in t(page)
     assert 'name="courriel"' not in page.text
     r = await envoyer(client)
     assert r.status_code == 303
