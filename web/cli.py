@@ -137,8 +137,13 @@ def migrate() -> None:
     click.echo("Base de données à jour.")
 
 
-@main.command(help="Crée les données de démonstration (sans effet si elles existent déjà).")
-def demo() -> None:
+@main.group(help="Crée les données de démonstration (sans effet si elles existent déjà).", invoke_without_command=True)
+@click.pass_context
+def demo(ctx: click.Context) -> None:
+    if ctx.invoked_subcommand is not None:
+        return
+    from web.facteurs.service import totp_demo
+    from web.tables import PRINCIPAL, Utilisateur
     from web.titulaires.demo import EMPLOYEUR, OPERATEUR, creer_demo, organisme_inscrit
 
     settings = Settings.from_env()
@@ -146,7 +151,14 @@ def demo() -> None:
     async def creer() -> tuple[str, str]:
         await _migrer()
         employeur = await organisme_inscrit(settings, EMPLOYEUR)
-        return employeur.identifiant, await creer_demo(settings, EMPLOYEUR["siret"])
+        identifiant_operateur = await creer_demo(settings, EMPLOYEUR["siret"])
+        # In development the demo administrators get a one-time-code application whose code the
+        # command line prints: the demo stays usable in one step. Production never offers that.
+        demo = [employeur.identifiant, identifiant_operateur]
+        for u in [] if settings.production else await Utilisateur.objects().where(Utilisateur.identifiant.is_in(demo)):
+            if u.role == PRINCIPAL:
+                await totp_demo(settings, u)
+        return employeur.identifiant, identifiant_operateur
 
     identifiant, identifiant_operateur = _run(creer())
     ou = settings.smtp_url or f"{settings.courriels_dir}/"
@@ -154,7 +166,25 @@ def demo() -> None:
     click.echo(f"Identifiant de son administrateur principal (niveau Clôture) : {identifiant_operateur}")
     click.echo(f"Organisme de démonstration : {EMPLOYEUR['raison_sociale']} (employeur public)")
     click.echo(f"Son mot de passe temporaire est dans le courriel envoyé à l'administrateur principal ({ou}).")
+    if not settings.production:
+        click.echo("Second facteur des administrateurs de démonstration : le code à usage unique du moment s'obtient par")
+        click.echo(f"  portail demo code {identifiant}   (ou {identifiant_operateur})")
     click.echo(f"Identifiant de l'administrateur principal : {identifiant}")
+
+
+@demo.command("code", help="Affiche le code à usage unique du moment d'un administrateur de démonstration (développement seulement).")
+@click.argument("identifiant")
+def demo_code(identifiant: str) -> None:
+    from web.facteurs.service import code_demo
+
+    settings = Settings.from_env()
+    if settings.production:
+        _echec("Cette commande n'existe qu'en développement : en production, seul son titulaire lit son code, dans son application.")
+    resultat = _run(code_demo(settings, identifiant))
+    if resultat is None:
+        _echec(f"Aucune application d'authentification pour l'identifiant {identifiant[:32]}.")
+    code, secondes = resultat
+    click.echo(f"{code} (valable encore {secondes} s ; chaque code ne sert qu'une fois)")
 
 
 async def _livrer(settings: Settings) -> None:

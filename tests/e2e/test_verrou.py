@@ -8,7 +8,7 @@ import re
 
 from playwright.async_api import Page, expect
 
-from tests.e2e.conftest import audit, champ, premiere_connexion
+from tests.e2e.conftest import audit, champ, premiere_connexion, s_identifier
 from tests.e2e.test_premiere_connexion import NOUVEAU, inscrire
 
 
@@ -46,5 +46,5 @@ async def test_un_inconnu_bloque_les_inconnus_mais_pas_le_titulaire(page: Page, 
     assert identifiant in alerte.get_content() and "n'est pas bloqué" in alerte.get_content()
 
     # The owner's own browser is not locked out.
-    await se_connecter(page, identifiant, NOUVEAU)
+    await s_identifier(page, identifiant, NOUVEAU)
     await expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()

@@ -69,7 +69,7 @@ async def test_parcours_complet_jusqu_a_l_accueil(client, admin):
     assert "Anne MARTIN" in t(r) and "Se déconnecter" in t(r)
     assert await AcceptationCgu.count().where(AcceptationCgu.utilisateur == admin.id) == 1
     types = [j["type"] for j in await Journal.select(Journal.type).where(Journal.cible == admin.id).order_by(Journal.id)]
-    assert types == ["organisme_inscrit", "mot_de_passe_modifie", "connexion", "cgu_acceptees"]
+    assert types == ["organisme_inscrit", "mot_de_passe_modifie", "connexion", "facteur_ajoute", "cgu_acceptees"]
 
 
 async def test_confirmation_de_mise_a_jour(client):
