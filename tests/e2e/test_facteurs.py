@@ -10,8 +10,10 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.e2e.conftest import APRES_MOT_DE_PASSE, audit, champ, premiere_connexion
+from tests.e2e.test_habilitations import identifiant_affiche, remplir
 from tests.e2e.test_premiere_connexion import NOUVEAU, inscrire
 from tests.processus import Portail, port_libre
+from web.tables import Utilisateur
 
 
 @pytest.fixture(scope="module")
@@ -114,23 +116,19 @@ async def test_le_principal_reinitialise_les_facteurs_d_un_gestionnaire(page: Pa
 
     await page.get_by_role("link", name="Gérer les habilitations").click()
     await page.get_by_role("link", name="Ajouter un gestionnaire").click()
-    await champ(page, "Civilité").select_option("Mme")
-    await champ(page, "Prénom").fill("Gina")
-    await champ(page, "Nom").fill("Perdu")
-    await champ(page, "Courriel").fill("gina.perdu@example.fr")
-    await champ(page, "Confirmation du courriel").fill("gina.perdu@example.fr")
-    await champ(page, "Téléphone fixe").fill("01 23 45 67 89")
+    dialogue = page.get_by_role("dialog", name="Ajouter un gestionnaire")
+    await remplir(dialogue, "Gina", "Perdu", "gina.perdu@example.fr")
     avant = len(boite.messages)
-    await page.get_by_role("button", name="Enregistrer").click()
-    texte = await page.get_by_text("Son identifiant, que vous devrez lui communiquer").inner_text()
-    gina = re.search(r"est le suivant : ([A-Z0-9]{8})", texte).group(1)
+    await dialogue.get_by_role("button", name="Enregistrer").click()
+    await expect(page.get_by_role("heading", name="Création d'un gestionnaire")).to_be_visible()
+    gina = identifiant_affiche(await page.locator("main").inner_text())
 
     g = await (await new_context()).new_page()
     await premiere_connexion(g, gina, await boite.mot_de_passe("gina.perdu@example.fr", avant))
 
     # Gina lost her phone: the principal resets her factors, after a confirmation naming her.
-    await page.goto("/habilitations")
-    await page.get_by_role("link", name=re.compile("PERDU")).first.click()
+    g_id = (await Utilisateur.objects().where(Utilisateur.identifiant == gina).first()).id
+    await page.goto(f"/habilitations/{g_id}")
     await page.get_by_role("link", name="Réinitialiser les seconds facteurs").click()
     await expect(page.get_by_role("heading", name=f"Réinitialiser les seconds facteurs de Mme Gina PERDU ({gina})")).to_be_visible()
     await audit(page, "confirmation de réinitialisation")
