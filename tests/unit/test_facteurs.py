@@ -3,17 +3,23 @@ throttling, « Sécurité du compte » and who may reset whom."""
 
 from __future__ import annotations
 
+import dataclasses
+import secrets
+
 import pyotp
 import pytest
 from litestar.testing import AsyncTestClient
+from webauthn.helpers import bytes_to_base64url
 
+from tests.unit.authentificateur import Authentificateur
 from tests.unit.conftest import Compte, connecte, creer_gestionnaire, creer_organisme, jeton, poster, s_identifier, t
 from web import cgu
+from web.acteur import Acteur
 from web.app import create_app
 from web.comptes.hachage import hacher
 from web.connexion import verrou
-from web.facteurs import totp
-from web.tables import AGENT_CDC, CodeSecours, Courriel, FacteurTotp, Journal, Organisme, Session, Utilisateur
+from web.facteurs import service, totp
+from web.tables import AGENT_CDC, CleAcces, CodeSecours, Courriel, FacteurTotp, Journal, Organisme, Session, Utilisateur
 
 MOT_DE_PASSE = "Kq7vTz9mWr4pX"
 
@@ -256,3 +262,69 @@ async def test_s_identifier_rend_la_main_apres_le_second_pas(client, settings):
     r = await s_identifier(c2, admin)
     assert r.status_code == 303 and r.headers["location"] == "/"
     await c2.__aexit__(None, None, None)
+
+
+# --- Passkeys: py_webauthn's verification on crafted responses ------------------------------------
+
+
+@pytest.fixture
+def sur_localhost(settings):
+    return dataclasses.replace(settings, base_url="http://localhost:8000")
+
+
+def defi() -> str:
+    return bytes_to_base64url(secrets.token_bytes(32))
+
+
+async def test_une_cle_d_une_autre_origine_ou_d_un_autre_site_est_refusee(client, settings, sur_localhost):
+    admin = await creer_organisme(settings)
+    u = await Utilisateur.objects().where(Utilisateur.id == admin.id).first()
+    acteur = Acteur.de(u, "test")
+    a = Authentificateur()
+    d = defi()
+    for origine, rp in (
+        ("http://localhost:9999", "localhost"),
+        ("https://hameconnage.example", "localhost"),
+        ("http://localhost:8000", "hameconnage.example"),
+    ):
+        assert not await service.enregistrer_cle(sur_localhost, u, a.creer(d, origine=origine, rp_id=rp), d, "Clé", acteur)
+    # Without user verification (a PIN, a fingerprint), no passkey either.
+    assert not await service.enregistrer_cle(
+        sur_localhost, u, a.creer(d, origine="http://localhost:8000", rp_id="localhost", uv=False), d, "Clé", acteur
+    )
+    assert await CleAcces.count() == 0
+    assert await service.enregistrer_cle(sur_localhost, u, a.creer(d, origine="http://localhost:8000", rp_id="localhost"), d, "Clé", acteur)
+    # Signing in: the same checks.
+    for origine, rp in (("http://localhost:9999", "localhost"), ("http://localhost:8000", "hameconnage.example")):
+        d = defi()
+        assert await service.verifier_cle(sur_localhost, u, a.signer(d, origine=origine, rp_id=rp), d, acteur) == service.ECHEC
+    d = defi()
+    assert await service.verifier_cle(sur_localhost, u, a.signer(d, origine="http://localhost:8000", rp_id="localhost"), d, acteur) is None
+    # A challenge other than the one the server keeps is refused.
+    assert (
+        await service.verifier_cle(sur_localhost, u, a.signer(defi(), origine="http://localhost:8000", rp_id="localhost"), d, acteur)
+        == service.ECHEC
+    )
+
+
+async def test_une_cle_clonee_est_refusee_journalisee_et_signalee(client, settings, sur_localhost):
+    admin = await creer_organisme(settings)
+    u = await Utilisateur.objects().where(Utilisateur.id == admin.id).first()
+    acteur = Acteur.de(u, "test")
+    a = Authentificateur()
+    d = defi()
+    assert await service.enregistrer_cle(sur_localhost, u, a.creer(d, origine="http://localhost:8000", rp_id="localhost"), d, "Clé", acteur)
+    d = defi()
+    assert (
+        await service.verifier_cle(sur_localhost, u, a.signer(d, origine="http://localhost:8000", rp_id="localhost", compteur=7), d, acteur)
+        is None
+    )
+    assert (await CleAcces.objects().first()).compteur == 7
+    avant = await Courriel.count().where(Courriel.destinataire == admin.courriel)
+    for compteur in (7, 3):  # the same count again, or one going back: a copy of the key
+        d = defi()
+        reponse = a.signer(d, origine="http://localhost:8000", rp_id="localhost", compteur=compteur)
+        assert await service.verifier_cle(sur_localhost, u, reponse, d, acteur) == service.ECHEC
+    assert await Journal.count().where(Journal.type == "cle_clonee") == 2
+    assert await Courriel.count().where(Courriel.destinataire == admin.courriel) == avant + 2
+    assert (await CleAcces.objects().first()).compteur == 7
