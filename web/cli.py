@@ -246,6 +246,33 @@ def cdc() -> None:
     pass
 
 
+@cdc.command(
+    "reinitialiser-facteurs",
+    help="Réinitialise les seconds facteurs d'un agent de la Caisse des Dépôts qui les a tous perdus (fait par un autre agent, "
+    "sur le serveur) : ses clés d'accès, son application et ses codes de secours sont supprimés, ses sessions fermées ; il en "
+    "configure un nouveau à sa prochaine connexion. Les autres comptes se réinitialisent dans le portail.",
+)
+@click.argument("identifiant")
+def reinitialiser_facteurs(identifiant: str) -> None:
+    from web.acteur import PORTAIL
+    from web.facteurs.service import reinitialiser
+    from web.tables import AGENT_CDC, Utilisateur
+
+    settings = Settings.from_env()
+
+    async def faire() -> bool:
+        u = await Utilisateur.objects().where(Utilisateur.identifiant == identifiant.strip().upper()[:8]).first()
+        if u is None or u.role != AGENT_CDC:
+            return False
+        await reinitialiser(settings, PORTAIL, u)
+        await _livrer(settings)
+        return True
+
+    if not _run(faire()):
+        _echec(f"aucun agent de la Caisse des Dépôts n'a l'identifiant {identifiant[:32]} (les autres comptes : dans le portail).")
+    click.echo(f"Seconds facteurs de {identifiant.strip().upper()} réinitialisés ; un courriel l'en informe.")
+
+
 @cdc.command("creer-agent", help="Crée un compte d'agent de la Caisse des Dépôts ; affiche l'identifiant en dernière ligne.")
 @click.option("--civilite", default="Mme", show_default=True, help="Mme ou M.")
 @click.option("--prenom", required=True, help="Prénom de l'agent.")

@@ -328,3 +328,17 @@ async def test_une_cle_clonee_est_refusee_journalisee_et_signalee(client, settin
     assert await Journal.count().where(Journal.type == "cle_clonee") == 2
     assert await Courriel.count().where(Courriel.destinataire == admin.courriel) == avant + 2
     assert (await CleAcces.objects().first()).compteur == 7
+
+
+async def test_seul_le_principal_exige_le_second_facteur_des_gestionnaires(monde, settings):
+    org = monde["principal"].organisme_id
+    for acteur, attendu in (("gestionnaire", 403), ("delegue", 403), (None, 303), ("agent", 403), ("principal", 303)):
+        c = await nouveau_client(settings)
+        if acteur:
+            await connecte(c, monde[acteur])
+        r = await c.post("/parametres/second-facteur", data={"_csrf_token": jeton((await c.get("/connexion")).text), "requis": "on"},
+                         follow_redirects=False)  # fmt: skip
+        assert r.status_code == attendu, (acteur, r.status_code)
+        assert (await Organisme.objects().where(Organisme.id == org).first()).second_facteur_requis == (acteur == "principal")
+        await c.__aexit__(None, None, None)
+    assert await Journal.count().where(Journal.type == "second_facteur_exige") == 1
