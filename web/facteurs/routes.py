@@ -61,6 +61,10 @@ async def _completer(request: Request, u: Utilisateur, etape: str, apres: Respon
     return reponse
 
 
+def _cles(request: Request) -> dict:
+    return {"cles_possibles": service.cles_possibles(request.app.state.settings)}
+
+
 def _json(donnees: dict, status_code: int = 200) -> Response:
     return Response(donnees, status_code=status_code, media_type="application/json")
 
@@ -70,7 +74,7 @@ def _json(donnees: dict, status_code: int = 200) -> Response:
 
 async def page_second_facteur(request: Request, u: Utilisateur, status_code: int = 200, **ctx) -> Response:
     f = await service.facteurs(u.id)
-    ctx = {"form_totp": FormCodeTotp(), "form_secours": FormCodeSecours(), "facteurs": f, **ctx}
+    ctx = {"form_totp": FormCodeTotp(), "form_secours": FormCodeSecours(), "facteurs": f, **_cles(request), **ctx}
     return await rendre(request, "facteurs/second_facteur.html", ctx, status_code=status_code)
 
 
@@ -135,7 +139,7 @@ async def page_totp(
         return rediriger(request, "/securite")
     ctx = {
         "form": form or FormCodeTotp(), "enrolement": etape == "enrolement", "secret": totp.secret_lisible(secret),
-        "qr": totp.qr_svg(totp.uri(secret, u.identifiant)), "form_nom": FormNomCle(), **ctx,
+        "qr": totp.qr_svg(totp.uri(secret, u.identifiant)), "form_nom": FormNomCle(), **_cles(request), **ctx,
     }  # fmt: skip
     gabarit = "facteurs/enrolement.html" if etape == "enrolement" else "facteurs/totp.html"
     return await rendre(request, gabarit, ctx, status_code=status_code)
@@ -211,7 +215,8 @@ async def ajouter_cle(request: Request) -> Response:
 
 @get("/securite", guards=[exiger_connexion], name="securite")
 async def securite(request: Request, moi: Moi) -> Response:
-    ctx = {"facteurs": await service.facteurs(moi.id), "info": INFOS.get(request.query_params.get("fait", "")), "form_nom": FormNomCle()}
+    ctx = {"facteurs": await service.facteurs(moi.id), "info": INFOS.get(request.query_params.get("fait", "")), "form_nom": FormNomCle(),
+           **_cles(request)}  # fmt: skip
     return await rendre(request, "facteurs/securite.html", ctx)
 
 

@@ -3,6 +3,7 @@ removal, recovery codes and the hierarchy's reset. Every change mails the holder
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -188,6 +189,16 @@ async def _utiliser_secours(utilisateur_id: int, code: str) -> bool:
 def rp_id(settings: Settings) -> str:
     """The relying party: the host of PORTAIL_BASE_URL (WebAuthn refuses IP addresses)."""
     return urlsplit(settings.base_url).hostname or ""
+
+
+def cles_possibles(settings: Settings) -> bool:
+    """Browsers refuse passkeys for a site named by an IP address (the development default
+    http://127.0.0.1:8000): the portal then does not offer them."""
+    try:
+        ipaddress.ip_address(rp_id(settings))
+    except ValueError:
+        return bool(rp_id(settings))
+    return False
 
 
 async def options_authentification(u: Utilisateur) -> tuple[str, str]:
