@@ -204,7 +204,7 @@ async def ajouter_cle(request: Request) -> Response:
     if not await service.enregistrer_cle(request.app.state.settings, u, form.reponse, defi, nom, Acteur.de(u, adresse(request))):
         return _json({"erreur": "La clé d'accès n'a pas pu être enregistrée. Réessayez."}, 422)
     # The recovery codes are shown on a page of their own (a JSON answer cannot show them once).
-    aller = "/securite/codes" if not (await service.facteurs(u.id)).codes_restants else "/securite?fait=cle"
+    aller = "/securite/codes" if not (await service.facteurs(u.id)).codes_emis else "/securite?fait=cle"
     if etape:
         return await _completer(request, u, etape, _json({"aller": aller}))
     return _json({"aller": aller})
@@ -326,7 +326,7 @@ async def renommer(request: Request, moi: Moi, acteur: QuiAgit, cle: FromPath[st
 # The first recovery codes (after a first passkey) need no confirmation; new ones replace the old.
 @get("/securite/codes", guards=[exiger_session])
 async def confirmer_codes(request: Request, moi: Moi) -> Response:
-    premiers = not (await service.facteurs(moi.id)).codes_restants
+    premiers = not (await service.facteurs(moi.id)).codes_emis
     return await _page_codes(request, premiers, code=not premiers and not await _confirmation_recente(request))
 
 
@@ -351,14 +351,14 @@ async def generer_codes(request: Request, moi: Moi, acteur: QuiAgit) -> Response
     f = await service.facteurs(moi.id)
     if f.aucun:
         raise droits.Interdit
-    if f.codes_restants:
+    if f.codes_emis:
         ok, form, echec = await _confirme(request, moi, acteur)
         if not ok:
             return await _page_codes(request, False, code=True, status_code=422, form=form, echec=echec)
         codes = await service.regenerer_codes(request.app.state.settings, moi, acteur)
     else:
         codes = await service.codes_si_absents(moi)
-    return await rendre(request, "facteurs/codes.html", {"codes": codes, "premiers": not f.codes_restants})
+    return await rendre(request, "facteurs/codes.html", {"codes": codes, "premiers": not f.codes_emis})
 
 
 # --- Losing every factor: the hierarchy resets them -------------------------------------------------

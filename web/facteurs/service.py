@@ -54,6 +54,7 @@ class Facteurs:
     cles: list[dict]
     totp: dict | None  # the confirmed one-time-code application
     codes_restants: int
+    codes_emis: int  # used ones included: none means the first codes are still to be generated
 
     @property
     def aucun(self) -> bool:
@@ -74,7 +75,7 @@ async def facteurs(utilisateur_id: int) -> Facteurs:
         .first()
     )
     restants = await CodeSecours.count().where((CodeSecours.utilisateur == utilisateur_id) & CodeSecours.utilise_le.is_null())
-    return Facteurs(cles, t, restants)
+    return Facteurs(cles, t, restants, await CodeSecours.count().where(CodeSecours.utilisateur == utilisateur_id))
 
 
 async def a_un_facteur(utilisateur_id: int) -> bool:
@@ -374,7 +375,7 @@ async def confirmer_totp(settings: Settings, u: Utilisateur, saisie: str, acteur
         )  # fmt: skip
         if not rows:
             return False, []
-        if not await CodeSecours.exists().where((CodeSecours.utilisateur == u.id) & CodeSecours.utilise_le.is_null()):
+        if not await CodeSecours.exists().where(CodeSecours.utilisateur == u.id):
             codes = await _nouveaux_codes(u.id)
         await journaliser("facteur_ajoute", acteur, cible=u.id, detail="application d'authentification")
         await _prevenir(settings, u, "Une application d'authentification (codes à usage unique) a été associée à votre compte")
@@ -395,7 +396,7 @@ async def codes_si_absents(u: Utilisateur) -> list[str]:
     """After a first passkey: the recovery codes, when the person has none yet."""
     async with ecriture():
         await verrouiller(Utilisateur, u.id)
-        if await CodeSecours.exists().where((CodeSecours.utilisateur == u.id) & CodeSecours.utilise_le.is_null()):
+        if await CodeSecours.exists().where(CodeSecours.utilisateur == u.id):
             return []
         return await _nouveaux_codes(u.id)
 
