@@ -11,7 +11,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 from webauthn.helpers import bytes_to_base64url
 
-from tests.unit.authentificateur import Authentificateur
+from bench.authentificateur import Authentificateur
 from tests.unit.conftest import Compte, connecte, creer_gestionnaire, creer_organisme, jeton, poster, s_identifier, t
 from web import cgu
 from web.acteur import Acteur

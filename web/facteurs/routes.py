@@ -111,7 +111,7 @@ async def options_cle_connexion(request: Request) -> Response:
         return _json({"erreur": "Votre session a expiré. Identifiez-vous à nouveau."}, 401)
     options, defi = await service.options_authentification(u)
     await sessions.poser_defi(_jeton(request), defi)
-    return Response(options, media_type="application/json")
+    return Response(options, status_code=200, media_type="application/json")
 
 
 @post("/connexion/second-facteur/cle")
@@ -189,7 +189,7 @@ async def options_cle_ajout(request: Request) -> Response:
         return _json({"erreur": "Votre session a expiré. Identifiez-vous à nouveau."}, 401)
     options, defi = await service.options_enregistrement(qui[0])
     await sessions.poser_defi(_jeton(request), defi)
-    return Response(options, media_type="application/json")
+    return Response(options, status_code=200, media_type="application/json")
 
 
 @post("/facteurs/cle")
