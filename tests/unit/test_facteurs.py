@@ -342,3 +342,13 @@ async def test_seul_le_principal_exige_le_second_facteur_des_gestionnaires(monde
         assert (await Organisme.objects().where(Organisme.id == org).first()).second_facteur_requis == (acteur == "principal")
         await c.__aexit__(None, None, None)
     assert await Journal.count().where(Journal.type == "second_facteur_exige") == 1
+
+
+async def test_annuler_au_second_pas_ferme_la_session_a_mi_chemin(client, settings):
+    admin = await pret(await creer_organisme(settings))
+    await mot_de_passe_seul(client, admin)
+    page = await client.get("/connexion/enrolement")
+    assert "Annuler et revenir à la connexion" in t(page)
+    r = await client.post("/deconnexion", data={"_csrf_token": jeton(page.text)}, follow_redirects=False)
+    assert r.headers["location"] == "/connexion?deconnecte=1"
+    assert await Session.count().where(Session.utilisateur == admin.id) == 0

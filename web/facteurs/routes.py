@@ -257,7 +257,8 @@ def _suppression(f: service.Facteurs, quoi: str, cle_id: int | None) -> tuple[st
                 f"/securite/cles/{cle_id}/supprimer")  # fmt: skip
     trouve(f.totp)
     return ("Supprimer l'application d'authentification",
-            "Les codes de votre application d'authentification ne permettront plus de vous identifier.",
+            "Les codes de votre application d'authentification ne permettront plus de vous identifier. "
+            "S'il vous est demandé un code pour confirmer, utilisez un code de secours.",
             "/securite/totp/supprimer")  # fmt: skip
 
 
