@@ -177,7 +177,19 @@ async def s_identifier(page: Page, identifiant: str, mot_de_passe: str) -> None:
 
 
 async def premiere_connexion(page: Page, identifiant: str, temporaire: str, nouveau: str = "Kq7vTz9mWr4pX") -> None:
-    """The guide's first sign-in, through the browser: forced change, sign-in, CGU. Ends on the home page."""
+    """The guide's first sign-in, through the browser: forced change, sign-in, second factor, CGU.
+    Ends on the home page."""
+    await changer_puis_s_identifier(page, identifiant, temporaire, nouveau)
+    await second_facteur(page, identifiant)
+    await page.wait_for_url(re.compile(r"/(cgu|cdc)?$"))
+    if page.url.endswith("/cgu"):  # not when they were accepted before a renewal
+        await page.get_by_label("Je déclare avoir lu, compris et accepté les nouvelles Conditions Générales d'Utilisation").check()
+        await page.get_by_role("button", name="Confirmer").click()
+    await expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
+
+
+async def changer_puis_s_identifier(page: Page, identifiant: str, temporaire: str, nouveau: str = "Kq7vTz9mWr4pX") -> None:
+    """The forced change of the temporary password, then the password step with the new one."""
     await page.goto(f"/mot-de-passe/premiere-connexion?identifiant={identifiant}")
     await champ(page, "Ancien mot de passe").fill(temporaire)
     await champ(page, "Nouveau mot de passe").fill(nouveau)
@@ -188,12 +200,6 @@ async def premiere_connexion(page: Page, identifiant: str, temporaire: str, nouv
     await champ(page, "Mot de passe").fill(nouveau)
     await page.get_by_role("button", name="Je m'identifie").click()
     await page.wait_for_url(APRES_MOT_DE_PASSE)
-    await second_facteur(page, identifiant)
-    await page.wait_for_url(re.compile(r"/(cgu|cdc)?$"))
-    if page.url.endswith("/cgu"):  # not when they were accepted before a renewal
-        await page.get_by_label("Je déclare avoir lu, compris et accepté les nouvelles Conditions Générales d'Utilisation").check()
-        await page.get_by_role("button", name="Confirmer").click()
-    await expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
 
 
 @pytest.fixture(scope="module")

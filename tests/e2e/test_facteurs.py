@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.e2e.conftest import APRES_MOT_DE_PASSE, audit, champ, premiere_connexion
+from tests.e2e.conftest import APRES_MOT_DE_PASSE, audit, champ, changer_puis_s_identifier, premiere_connexion
 from tests.e2e.test_habilitations import identifiant_affiche, remplir
 from tests.e2e.test_premiere_connexion import NOUVEAU, inscrire
 from tests.processus import Portail, port_libre
@@ -43,15 +43,7 @@ async def test_cle_d_acces_configuree_puis_utilisee(browser, boite, localhost):
     courriel = "paula.cle@example.fr"
     deja = len(boite.messages)
     identifiant = inscrire(boite, courriel, "Paula", "Cle")
-    temporaire = await boite.mot_de_passe(courriel, deja)
-    await page.goto(f"/mot-de-passe/premiere-connexion?identifiant={identifiant}")
-    await champ(page, "Ancien mot de passe").fill(temporaire)
-    await champ(page, "Nouveau mot de passe").fill(NOUVEAU)
-    await champ(page, "Confirmation nouveau mot de passe").fill(NOUVEAU)
-    await page.get_by_role("button", name="Enregistrer").click()
-    await champ(page, "Identifiant").fill(identifiant)
-    await champ(page, "Mot de passe").fill(NOUVEAU)
-    await page.get_by_role("button", name="Je m'identifie").click()
+    await changer_puis_s_identifier(page, identifiant, await boite.mot_de_passe(courriel, deja), NOUVEAU)
 
     # The required enrolment: a passkey first.
     await expect(page.get_by_role("heading", name="Configurer un second facteur")).to_be_visible()

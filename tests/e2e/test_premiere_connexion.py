@@ -11,7 +11,7 @@ import pyotp
 from playwright.async_api import Page, expect
 
 from tests.conftest import siret_valide
-from tests.e2e.conftest import APRES_MOT_DE_PASSE, ROOT, audit, champ, second_facteur
+from tests.e2e.conftest import ROOT, audit, champ, changer_puis_s_identifier, second_facteur
 from web.facteurs import totp
 
 NOUVEAU = "Kq7vTz9mWr4pX"
@@ -199,15 +199,7 @@ async def test_cgu_annuler_deconnecte(page: Page, boite):
     deja = len(boite.messages)
     identifiant = inscrire(boite, courriel, "Paul", "Durand")
     temporaire = await boite.mot_de_passe(courriel, deja)
-    await page.goto(f"/mot-de-passe/premiere-connexion?identifiant={identifiant}")
-    await champ(page, "Ancien mot de passe").fill(temporaire)
-    await champ(page, "Nouveau mot de passe").fill(NOUVEAU)
-    await champ(page, "Confirmation nouveau mot de passe").fill(NOUVEAU)
-    await page.get_by_role("button", name="Enregistrer").click()
-    await champ(page, "Identifiant").fill(identifiant)
-    await champ(page, "Mot de passe").fill(NOUVEAU)
-    await page.get_by_role("button", name="Je m'identifie").click()
-    await page.wait_for_url(APRES_MOT_DE_PASSE)
+    await changer_puis_s_identifier(page, identifiant, temporaire, NOUVEAU)
     await second_facteur(page, identifiant)
     await page.get_by_role("button", name="Annuler").click()
     await expect(page.get_by_text("Vous êtes déconnecté.")).to_be_visible()
