@@ -182,7 +182,7 @@ def demo_code(identifiant: str) -> None:
         _echec("Cette commande n'existe qu'en développement : en production, seul son titulaire lit son code, dans son application.")
     resultat = _run(code_demo(settings, identifiant))
     if resultat is None:
-        _echec(f"Aucune application d'authentification pour l'identifiant {identifiant[:32]}.")
+        _echec(f"aucune application d'authentification pour l'identifiant {identifiant[:32]}.")
     code, secondes = resultat
     click.echo(f"{code} (valable encore {secondes} s ; chaque code ne sert qu'une fois)")
 
