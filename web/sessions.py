@@ -92,9 +92,7 @@ async def prendre_defi(jeton: str) -> str | None:
     row = await Session.select(Session.defi, Session.defi_le).where(Session.jeton_hash == _hash(jeton)).first()
     if not row or not row["defi"] or row["defi_le"] is None or maintenant() - row["defi_le"] > DEFI_VALIDITE:
         return None
-    pris = await Session.raw(
-        "UPDATE session SET defi = '' WHERE jeton_hash = {} AND defi = {} RETURNING id", _hash(jeton), row["defi"]
-    )
+    pris = await Session.raw("UPDATE session SET defi = '' WHERE jeton_hash = {} AND defi = {} RETURNING id", _hash(jeton), row["defi"])
     return row["defi"] if pris else None
 
 
