@@ -78,6 +78,7 @@ async def test_cle_d_acces_configuree_puis_utilisee(browser, boite, localhost):
     await expect(cles.get_by_role("row").nth(1)).not_to_contain_text("Jamais")  # last used: just now
     await audit(page, "sécurité du compte")
     await page.get_by_role("link", name="Renommer la clé « Ordinateur du bureau »").click()
+    await audit(page, "renommer une clé d'accès")
     await champ(page, "Nom de la clé d'accès").fill("Poste principal")
     await page.get_by_role("button", name="Enregistrer").click()
     await expect(page.get_by_role("status")).to_have_text("La clé d'accès a bien été renommée.")
@@ -92,6 +93,11 @@ async def test_cle_d_acces_configuree_puis_utilisee(browser, boite, localhost):
     await page.get_by_role("button", name="Supprimer").click()
     await expect(page.get_by_role("status")).to_have_text("Le second facteur a bien été supprimé.")
     await expect(cles.get_by_role("row")).to_have_count(2)
+
+    # « Configurer une application d'authentification » from the same page.
+    await page.get_by_role("link", name="Configurer une application d'authentification").click()
+    await expect(page.get_by_role("img", name="Code QR à scanner")).to_be_visible()
+    await audit(page, "configurer une application depuis la sécurité du compte")
     await contexte.close()
 
 
@@ -105,6 +111,7 @@ async def test_le_principal_reinitialise_les_facteurs_d_un_gestionnaire(page: Pa
     await page.get_by_label("Exiger un second facteur de tous les gestionnaires").check()
     await page.get_by_role("button", name="Enregistrer l'exigence").click()
     await expect(page.get_by_role("status")).to_contain_text("Le second facteur est exigé de tous les gestionnaires")
+    await audit(page, "paramètres : second facteur exigé")
 
     await page.get_by_role("link", name="Gérer les habilitations").click()
     await page.get_by_role("link", name="Ajouter un gestionnaire").click()
