@@ -326,6 +326,22 @@ async def generer(echelle: float, graine: int = 2026) -> dict:
         t["gestionnaires"],
     )
 
+    # Administrators sign in with a second factor: each has a passkey (bench.authentificateur, one
+    # key for all as they share one password hash), as one registered in the portal.
+    from webauthn.helpers import bytes_to_base64url
+
+    from bench.authentificateur import Authentificateur
+
+    cle_publique = bytes_to_base64url(Authentificateur.banc("").cose())
+    admins = [(uid, c[1]) for uid, c in enumerate(comptes, 1) if c[2] == 0 or c[2] % 50 == 1]
+
+    def cles() -> Iterator[tuple]:
+        for i, (uid, identifiant) in enumerate(admins, 1):
+            yield (i, uid, bytes_to_base64url(Authentificateur.banc(identifiant).id), cle_publique, 0, "internal", "Banc", now)
+
+    colonnes_cles = ("id", "utilisateur", "credential_id", "cle_publique", "compteur", "transports", "nom", "cree_le")
+    await base.ecrire("cle_acces", colonnes_cles, cles(), len(admins))
+
     # Titulaires: one in ten works for organisation 1, the others spread; one in twenty has a second employer.
     n_tit = t["titulaires"]
     employeurs: list[int] = []

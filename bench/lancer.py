@@ -25,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from bench import SORTIES
-from bench.client import Charge, Client, EchecRequete, centile, charger, htmx
+from bench.client import ORIGINE, Charge, Client, EchecRequete, centile, charger, htmx
 from web.settings import ROOT, Settings
 from web.titulaires.nir import formater
 
@@ -95,6 +95,7 @@ def env_portail(**extra: str) -> dict[str, str]:
         "PORTAIL_SERVER_TIMING": "1",  # the server's own time, read by the search percentiles; off unless asked for
         "PORTAIL_SECRET_KEY": "banc-d-essai-" + "x" * 40,
         "PORTAIL_COURRIELS_DIR": str(SORTIES / "courriels"),
+        "PORTAIL_BASE_URL": ORIGINE,  # the passkeys' relying party (bench.client)
         **extra,
     }
 

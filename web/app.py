@@ -32,6 +32,7 @@ from web.delegations.routes import router as delegations_router
 from web.dossiers.routes import router as dossiers_router
 from web.dossiers.transitions import LIBELLES_STATUT
 from web.entrees import a_des_controles
+from web.facteurs.routes import router as facteurs_router
 from web.habilitations.routes import router as habilitations_router
 from web.mesure import ServerTimingMiddleware
 from web.parametres.routes import router as parametres_router
@@ -102,6 +103,9 @@ async def refuser_controles(request: Request) -> None:
 
 
 def non_connecte(request: Request, _: Exception) -> Response:
+    demi = request.state.get("demi_session")
+    if demi is not None:
+        return rediriger(request, droits.ETAPES[demi[1]])
     expiree = "?expiree=1" if request.cookies.get(COOKIE) else ""
     return rediriger(request, f"/connexion{expiree}")
 
@@ -214,6 +218,7 @@ def create_app(settings: Settings | None = None, *, services: bool = True) -> Li
         route_handlers=[
             # One router per feature.
             connexion_router,
+            facteurs_router,
             habilitations_router,
             profil_router,
             parametres_router,

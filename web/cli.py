@@ -162,8 +162,13 @@ def migrate() -> None:
         click.echo(ligne)
 
 
-@main.command(help="Crée les données de démonstration (sans effet si elles existent déjà).")
-def demo() -> None:
+@main.group(help="Crée les données de démonstration (sans effet si elles existent déjà).", invoke_without_command=True)
+@click.pass_context
+def demo(ctx: click.Context) -> None:
+    if ctx.invoked_subcommand is not None:
+        return
+    from web.facteurs.service import totp_demo
+    from web.tables import PRINCIPAL, Utilisateur
     from web.titulaires.demo import creer_demo, organisme_inscrit
     from web.titulaires.donnees_demo import EMPLOYEUR, apercu
 
@@ -173,7 +178,14 @@ def demo() -> None:
         migrations = await _migrer()
         await organisme_inscrit(settings, EMPLOYEUR)
         await creer_demo(settings, EMPLOYEUR["siret"])
-        return migrations, await apercu()
+        organismes = await apercu()
+        # In development the demo administrators get a one-time-code application whose code the
+        # command line prints: the demo stays usable in one step. Production never offers that.
+        if not settings.production:
+            principaux = Utilisateur.identifiant.is_in([o.identifiant for o in organismes]) & (Utilisateur.role == PRINCIPAL)
+            for u in await Utilisateur.objects().where(principaux):
+                await totp_demo(settings, u)
+        return migrations, organismes
 
     migrations, organismes = _run(creer())
     for ligne in migrations.lignes(detail=False):
@@ -184,11 +196,28 @@ def demo() -> None:
         click.echo(f"  {o.identifiant}  {o.raison_sociale} ({o.type}, SIRET {o.siret}){niveau}")
     ou = settings.smtp_url or f"{settings.courriels_dir}/"
     click.echo(f"Mot de passe temporaire : dans le courriel envoyé à chacun à la première exécution ({ou}), valable 72 heures.")
+    if not settings.production:
+        click.echo(f"Second facteur : le code à usage unique du moment s'obtient par « portail demo code {organismes[0].identifiant} ».")
     click.echo("Titulaires à rechercher (Nº de sécurité sociale et nom), chacun depuis son organisme :")
     for o in organismes:
         for t in o.titulaires:
             usage = f" (nom d'usage {t.nom_usage})" if t.nom_usage else ""
             click.echo(f"  {t.nir}  {t.nom}{usage}, {t.prenom} : {o.raison_sociale}")
+
+
+@demo.command("code", help="Affiche le code à usage unique du moment d'un administrateur de démonstration (développement seulement).")
+@click.argument("identifiant")
+def demo_code(identifiant: str) -> None:
+    from web.facteurs.service import code_demo
+
+    settings = Settings.from_env()
+    if settings.production:
+        _echec("Cette commande n'existe qu'en développement : en production, seul son titulaire lit son code, dans son application.")
+    resultat = _run(code_demo(settings, identifiant))
+    if resultat is None:
+        _echec(f"aucune application d'authentification pour l'identifiant {identifiant[:32]}.")
+    code, secondes = resultat
+    click.echo(f"{code} (valable encore {secondes} s ; chaque code ne sert qu'une fois)")
 
 
 async def _livrer(settings: Settings) -> None:
@@ -248,6 +277,33 @@ def inscrire(siret, raison_sociale, type_, civilite, prenom, nom, courriel, tele
 @main.group(help="Caisse des Dépôts.")
 def cdc() -> None:
     pass
+
+
+@cdc.command(
+    "reinitialiser-facteurs",
+    help="Réinitialise les seconds facteurs d'un agent de la Caisse des Dépôts qui les a tous perdus (fait par un autre agent, "
+    "sur le serveur) : ses clés d'accès, son application et ses codes de secours sont supprimés, ses sessions fermées ; il en "
+    "configure un nouveau à sa prochaine connexion. Les autres comptes se réinitialisent dans le portail.",
+)
+@click.argument("identifiant")
+def reinitialiser_facteurs(identifiant: str) -> None:
+    from web.acteur import PORTAIL
+    from web.facteurs.service import reinitialiser
+    from web.tables import AGENT_CDC, Utilisateur
+
+    settings = Settings.from_env()
+
+    async def faire() -> bool:
+        u = await Utilisateur.objects().where(Utilisateur.identifiant == identifiant.strip().upper()[:8]).first()
+        if u is None or u.role != AGENT_CDC:
+            return False
+        await reinitialiser(settings, PORTAIL, u)
+        await _livrer(settings)
+        return True
+
+    if not _run(faire()):
+        _echec(f"aucun agent de la Caisse des Dépôts n'a l'identifiant {identifiant[:32]} (les autres comptes : dans le portail).")
+    click.echo(f"Seconds facteurs de {identifiant.strip().upper()} réinitialisés ; un courriel l'en informe.")
 
 
 @cdc.command("creer-agent", help="Crée un compte d'agent de la Caisse des Dépôts ; affiche l'identifiant en dernière ligne.")

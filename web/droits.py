@@ -120,6 +120,32 @@ def peut_renouveler(acteur: Utilisateur, cible: Utilisateur) -> bool:
     return peut_gerer(acteur, cible)
 
 
+# --- Second factor (issue 16) ----------------------------------------------------------------
+
+
+# Where a session opened by the password alone goes, whatever page it asks for (web.facteurs).
+ETAPES = {"second_facteur": "/connexion/second-facteur", "enrolement": "/connexion/enrolement"}
+
+
+def second_facteur_requis(u: Utilisateur, organisme: Organisme | None) -> bool:
+    """Administrators and the Caisse des Dépôts' agents always; every gestionnaire of an
+    organisation whose principal requires it (Paramètres)."""
+    return u.role in (PRINCIPAL, DELEGUE, AGENT_CDC) or bool(organisme is not None and organisme.second_facteur_requis)
+
+
+def peut_reinitialiser_facteurs(acteur: Utilisateur, cible: Utilisateur) -> bool:
+    """Losing every factor goes through the same hierarchy as a password renewal; an agent of the
+    Caisse des Dépôts is reset by another agent."""
+    if cible.role == AGENT_CDC:
+        return acteur.role == AGENT_CDC and acteur.statut == ACTIF and acteur.id != cible.id
+    return peut_renouveler(acteur, cible)
+
+
+def peut_exiger_second_facteur(u: Utilisateur) -> bool:
+    """Paramètres: only the principal requires a second factor of all the gestionnaires."""
+    return u.role == PRINCIPAL and u.statut == ACTIF
+
+
 # --- Titulaires and dossiers ----------------------------------------------------------------
 
 

@@ -34,6 +34,18 @@ TYPES = {
     "role_principal_transfere": "Rôle d'administrateur principal transféré",
     "organisme_suspendu": "Organisme suspendu",
     "organisme_reactive": "Organisme réactivé",
+    # Second facteur (issue 16)
+    "second_facteur": "Second facteur vérifié",
+    "second_facteur_echec": "Échec du second facteur",
+    "second_facteur_verrou": "Second facteur temporairement bloqué",
+    "second_facteur_refuse": "Second facteur refusé sans vérification (blocage en cours)",
+    "cle_clonee": "Clé d'accès refusée (compteur en recul : clé peut-être copiée)",
+    "facteur_ajoute": "Second facteur ajouté",
+    "facteur_supprime": "Second facteur supprimé",
+    "facteur_renomme": "Clé d'accès renommée",
+    "codes_secours_regeneres": "Codes de secours régénérés",
+    "facteurs_reinitialises": "Seconds facteurs réinitialisés",
+    "second_facteur_exige": "Second facteur exigé pour les gestionnaires (paramètre modifié)",
     # Titulaires et dossiers (issue 5)
     "titulaire_modifie": "Coordonnées d'un titulaire modifiées",
     "dossier_cree": "Dossier de formation créé",

@@ -26,7 +26,7 @@ class SessionMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not scope["path"].startswith("/static/"):
             state = scope.setdefault("state", {})
-            state["utilisateur"] = state["organisme"] = None
+            state["utilisateur"] = state["organisme"] = state["demi_session"] = None
             jeton = ASGIConnection(scope).cookies.get(sessions.COOKIE)
             if jeton and len(jeton) < 100:
                 settings = scope["app"].state.settings
@@ -40,8 +40,11 @@ class SessionMiddleware:
                     request = HTMXRequest(scope, receive)
                     await page_panne(request).to_asgi_response(scope["litestar_app"], request)(scope, receive, send)
                     return
-                if charge:
-                    state["utilisateur"], state["organisme"] = charge
+                if charge and charge[2]:
+                    # The password alone: not signed in for any page, only for its second step.
+                    state["demi_session"] = (charge[0], charge[2])
+                elif charge:
+                    state["utilisateur"], state["organisme"] = charge[0], charge[1]
         await self.app(scope, receive, send)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from piccolo.columns import (
+    BigInt,
     Boolean,
     Date,
     ForeignKey,
@@ -37,6 +38,8 @@ class Organisme(Table, tablename="organisme"):
     type = Varchar(length=20)  # employeur_public | operateur
     statut = Varchar(length=10, default=ACTIF)
     cree_le = Timestamptz()
+    # Paramètres: the principal requires a second factor of every gestionnaire (web.droits).
+    second_facteur_requis = Boolean(default=False)
 
 
 class Unite(Table, tablename="unite"):
@@ -109,6 +112,48 @@ class Session(Table, tablename="session"):
     cree_le = Timestamptz()
     vu_le = Timestamptz()
     adresse = Varchar(length=45, default="")
+    # "" : a full session. "second_facteur" / "enrolement": opened by the password alone, it opens
+    # nothing but the second step / the required enrolment (web.facteurs), which upgrade it.
+    etape = Varchar(length=20, default="")
+    facteur_le = Timestamptz(null=True, default=None)  # the second factor was last verified
+    defi = Varchar(length=200, default="")  # the pending WebAuthn challenge (single use)
+    defi_le = Timestamptz(null=True, default=None)
+
+
+class CleAcces(Table, tablename="cle_acces"):
+    """A passkey (WebAuthn credential) of a person: only its public key is known to the portal."""
+
+    id = Serial(primary_key=True)
+    utilisateur = ForeignKey(references=Utilisateur, index=True)
+    credential_id = Varchar(length=1400, unique=True)  # base64url
+    cle_publique = Text()  # base64url of the COSE key
+    compteur = BigInt(default=0)  # the authenticator's sign counter: a step back means a clone
+    transports = Varchar(length=200, default="")
+    nom = Varchar(length=64)
+    cree_le = Timestamptz()
+    utilise_le = Timestamptz(null=True, default=None)
+
+
+class FacteurTotp(Table, tablename="facteur_totp"):
+    """A one-time-code application (RFC 6238): its secret sealed with a key derived from
+    PORTAIL_SECRET_KEY, the last time step accepted (each code once only)."""
+
+    id = Serial(primary_key=True)
+    utilisateur = ForeignKey(references=Utilisateur, unique=True)
+    secret = Text()
+    dernier_pas = BigInt(default=0)
+    confirme = Boolean(default=False)  # a first code was given back at enrolment
+    cree_le = Timestamptz()
+    utilise_le = Timestamptz(null=True, default=None)
+
+
+class CodeSecours(Table, tablename="code_secours"):
+    """Ten single-use recovery codes, argon2id hashes only."""
+
+    id = Serial(primary_key=True)
+    utilisateur = ForeignKey(references=Utilisateur, index=True)
+    hash = Varchar(length=200)
+    utilise_le = Timestamptz(null=True, default=None)
 
 
 class AcceptationCgu(Table, tablename="acceptation_cgu"):

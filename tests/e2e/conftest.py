@@ -134,8 +134,62 @@ def champ(page: Page, libelle: str):
 expect.set_options(timeout=8000)
 
 
+# The second factor of each account these journeys enrolled, as its holder keeps it: the
+# application's secret, the last time step used, the recovery codes.
+FACTEURS: dict[str, dict] = {}
+APRES_MOT_DE_PASSE = re.compile(r"/(connexion/(second-facteur|enrolement)|cgu|cdc)?$")
+
+
+async def second_facteur(page: Page, identifiant: str) -> None:
+    """After the password step: the required enrolment (the secret read on the page, the code
+    computed as an authenticator app does), or the second step with the next unused code."""
+    import pyotp
+
+    from web.facteurs import totp
+
+    if page.url.endswith("/connexion/enrolement"):
+        secret = (await page.locator("#secret").inner_text()).replace(" ", "")
+        pas = totp.pas_courant()
+        await champ(page, "Code à usage unique").fill(pyotp.TOTP(secret).at(pas * totp.PERIODE))
+        await page.get_by_role("button", name="Activer").click()
+        await expect(page.get_by_role("heading", name="Vos codes de secours")).to_be_visible()
+        codes = await page.get_by_role("list", name="Codes de secours").get_by_role("listitem").all_inner_texts()
+        FACTEURS[identifiant] = {"secret": secret, "pas": pas, "secours": codes}
+        await page.get_by_role("link", name="Continuer").click()
+    elif page.url.endswith("/connexion/second-facteur"):
+        f = FACTEURS[identifiant]
+        pas = max(totp.pas_courant(), f["pas"] + 1)
+        if pas > totp.pas_courant() + totp.DERIVE:  # two sign-ins within the same 30 s: the next code
+            await asyncio.sleep(totp.PERIODE - time.time() % totp.PERIODE + 0.5)
+        f["pas"] = pas
+        await champ(page, "Code à usage unique").fill(pyotp.TOTP(f["secret"]).at(pas * totp.PERIODE))
+        await page.get_by_role("button", name="Valider le code à usage unique").click()
+
+
+async def s_identifier(page: Page, identifiant: str, mot_de_passe: str) -> None:
+    """The sign-in form, then the second factor when the account has or needs one."""
+    await page.goto("/connexion")
+    await champ(page, "Identifiant").fill(identifiant)
+    await champ(page, "Mot de passe").fill(mot_de_passe)
+    await page.get_by_role("button", name="Je m'identifie").click()
+    await page.wait_for_url(APRES_MOT_DE_PASSE)
+    await second_facteur(page, identifiant)
+
+
 async def premiere_connexion(page: Page, identifiant: str, temporaire: str, nouveau: str = "Kq7vTz9mWr4pX") -> None:
-    """The guide's first sign-in, through the browser: forced change, sign-in, CGU. Ends on the home page."""
+    """The guide's first sign-in, through the browser: forced change, sign-in, second factor, CGU.
+    Ends on the home page."""
+    await changer_puis_s_identifier(page, identifiant, temporaire, nouveau)
+    await second_facteur(page, identifiant)
+    await page.wait_for_url(re.compile(r"/(cgu|cdc)?$"))
+    if page.url.endswith("/cgu"):  # not when they were accepted before a renewal
+        await page.get_by_label("Je déclare avoir lu, compris et accepté les nouvelles Conditions Générales d'Utilisation").check()
+        await page.get_by_role("button", name="Confirmer").click()
+    await expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
+
+
+async def changer_puis_s_identifier(page: Page, identifiant: str, temporaire: str, nouveau: str = "Kq7vTz9mWr4pX") -> None:
+    """The forced change of the temporary password, then the password step with the new one."""
     await page.goto(f"/mot-de-passe/premiere-connexion?identifiant={identifiant}")
     await champ(page, "Ancien mot de passe").fill(temporaire)
     await champ(page, "Nouveau mot de passe").fill(nouveau)
@@ -145,11 +199,7 @@ async def premiere_connexion(page: Page, identifiant: str, temporaire: str, nouv
     await champ(page, "Identifiant").fill(identifiant)
     await champ(page, "Mot de passe").fill(nouveau)
     await page.get_by_role("button", name="Je m'identifie").click()
-    await page.wait_for_url(re.compile(r"/(cgu|cdc)?$"))
-    if page.url.endswith("/cgu"):  # not when they were accepted before a renewal
-        await page.get_by_label("Je déclare avoir lu, compris et accepté les nouvelles Conditions Générales d'Utilisation").check()
-        await page.get_by_role("button", name="Confirmer").click()
-    await expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
+    await page.wait_for_url(APRES_MOT_DE_PASSE)
 
 
 @pytest.fixture(scope="module")

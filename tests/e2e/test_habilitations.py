@@ -6,7 +6,7 @@ import re
 
 from playwright.async_api import Page, expect
 
-from tests.e2e.conftest import audit, champ, premiere_connexion
+from tests.e2e.conftest import APRES_MOT_DE_PASSE, audit, champ, premiere_connexion, second_facteur
 from tests.e2e.test_premiere_connexion import inscrire
 from web.comptes.service import ouvrir_compte
 from web.db import ecriture
@@ -164,6 +164,8 @@ async def test_sans_javascript_ajouter_est_une_page(new_context, boite):
     await champ(page, "Identifiant").fill(principal)
     await champ(page, "Mot de passe").fill("Kq7vTz9mWr4pX")
     await page.get_by_role("button", name="Je m'identifie").click()
+    await page.wait_for_url(APRES_MOT_DE_PASSE)
+    await second_facteur(page, principal)  # without JavaScript too: a one-time-code application
     await page.get_by_label("Je déclare avoir lu").check()
     await page.get_by_role("button", name="Confirmer").click()
     await page.goto("/habilitations")

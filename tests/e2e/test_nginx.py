@@ -129,4 +129,5 @@ async def test_un_faux_x_forwarded_for_ne_trompe_pas_les_limites(frontal, settin
         assert "Trop de tentatives" in (await se_connecter(utilisateur, compte.identifiant, MOT_DE_PASSE)).text
         utilisateur.cookies.set("portail_appareil", appareil)
         r = await se_connecter(utilisateur, compte.identifiant, MOT_DE_PASSE)
-        assert r.status_code == 303 and r.headers["location"] == "/"
+        # The password step passes (an administrator without a second factor enrols next).
+        assert r.status_code == 303 and r.headers["location"] == "/connexion/enrolement"

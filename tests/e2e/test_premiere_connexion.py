@@ -7,10 +7,12 @@ import os
 import subprocess
 import sys
 
+import pyotp
 from playwright.async_api import Page, expect
 
 from tests.conftest import siret_valide
-from tests.e2e.conftest import ROOT, audit, champ
+from tests.e2e.conftest import ROOT, audit, champ, changer_puis_s_identifier, second_facteur
+from web.facteurs import totp
 
 NOUVEAU = "Kq7vTz9mWr4pX"
 
@@ -113,6 +115,24 @@ async def test_premiere_connexion_de_l_administrateur_principal(page: Page, boit
     await champ(page, "Identifiant").fill(identifiant)
     await champ(page, "Mot de passe").fill(NOUVEAU)
     await page.get_by_role("button", name="Je m'identifie").click()
+
+    # An administrator must have a second factor: enrolment comes right after the password.
+    await expect(page.get_by_role("heading", name="Configurer un second facteur")).to_be_visible()
+    await expect(page.get_by_role("img", name="Code QR à scanner")).to_be_visible()
+    await audit(page, "second facteur à configurer")
+    secret = (await page.locator("#secret").inner_text()).replace(" ", "")
+    await champ(page, "Code à usage unique").fill("000000")
+    await page.get_by_role("button", name="Activer").click()
+    await expect(page.get_by_role("alert").filter(has_text="La vérification a échoué")).to_be_visible()
+    await audit(page, "code de configuration refusé")
+    pas = totp.pas_courant()
+    await champ(page, "Code à usage unique").fill(pyotp.TOTP(secret).at(pas * totp.PERIODE))
+    await page.get_by_role("button", name="Activer").click()
+    await expect(page.get_by_role("heading", name="Vos codes de secours")).to_be_visible()
+    secours = await page.get_by_role("list", name="Codes de secours").get_by_role("listitem").all_inner_texts()
+    assert len(secours) == 10
+    await audit(page, "codes de secours")
+    await page.get_by_role("link", name="Continuer").click()
     await expect(page.get_by_role("heading", name="Validation des Conditions Générales d'Utilisation")).to_be_visible()
     lien = page.get_by_role("link", name="Conditions Générales d'Utilisation (PDF - 2 Ko)")
     await expect(lien).to_be_visible()
@@ -138,20 +158,49 @@ async def test_premiere_connexion_de_l_administrateur_principal(page: Page, boit
     await page.goto("/")
     await expect(page).to_have_url("/connexion")
 
+    # The next sign-in asks for a code: a wrong one is refused without naming the factor, the
+    # one the application shows now opens the portal.
+    await champ(page, "Identifiant").fill(identifiant)
+    await champ(page, "Mot de passe").fill(NOUVEAU)
+    await page.get_by_role("button", name="Je m'identifie").click()
+    await expect(page.get_by_role("heading", name="Confirmer votre identité")).to_be_visible()
+    await audit(page, "second facteur")
+    await page.goto("/habilitations")  # the password alone opens nothing else
+    await expect(page).to_have_url("/connexion/second-facteur")
+    await champ(page, "Code à usage unique").fill("123456")
+    await page.get_by_role("button", name="Valider le code à usage unique").click()
+    await expect(page.get_by_role("alert").filter(has_text="La vérification a échoué")).to_be_visible()
+    await audit(page, "code refusé")
+    pas = max(totp.pas_courant(), pas + 1)
+    await champ(page, "Code à usage unique").fill(pyotp.TOTP(secret).at(pas * totp.PERIODE))
+    await page.get_by_role("button", name="Valider le code à usage unique").click()
+    await expect(page.get_by_role("heading", name="Rechercher un titulaire", level=1)).to_be_visible()
+
+    # A recovery code, when the application is lost: once only.
+    await page.get_by_role("button", name="Se déconnecter").click()
+    for fois in (1, 2):
+        await champ(page, "Identifiant").fill(identifiant)
+        await champ(page, "Mot de passe").fill(NOUVEAU)
+        await page.get_by_role("button", name="Je m'identifie").click()
+        await champ(page, "Code de secours").fill(secours[0])
+        await page.get_by_role("button", name="Valider le code de secours").click()
+        if fois == 1:
+            await expect(page.get_by_role("heading", name="Rechercher un titulaire", level=1)).to_be_visible()
+            await page.get_by_role("link", name="Sécurité du compte").click()
+            await expect(page.get_by_text("Codes de secours restants : 9 sur 10.")).to_be_visible()
+            await audit(page, "sécurité du compte")
+            await page.get_by_role("button", name="Se déconnecter").click()
+        else:
+            await expect(page.get_by_role("alert").filter(has_text="La vérification a échoué")).to_be_visible()
+
 
 async def test_cgu_annuler_deconnecte(page: Page, boite):
     courriel = "paul.durand@example.fr"
     deja = len(boite.messages)
     identifiant = inscrire(boite, courriel, "Paul", "Durand")
     temporaire = await boite.mot_de_passe(courriel, deja)
-    await page.goto(f"/mot-de-passe/premiere-connexion?identifiant={identifiant}")
-    await champ(page, "Ancien mot de passe").fill(temporaire)
-    await champ(page, "Nouveau mot de passe").fill(NOUVEAU)
-    await champ(page, "Confirmation nouveau mot de passe").fill(NOUVEAU)
-    await page.get_by_role("button", name="Enregistrer").click()
-    await champ(page, "Identifiant").fill(identifiant)
-    await champ(page, "Mot de passe").fill(NOUVEAU)
-    await page.get_by_role("button", name="Je m'identifie").click()
+    await changer_puis_s_identifier(page, identifiant, temporaire, NOUVEAU)
+    await second_facteur(page, identifiant)
     await page.get_by_role("button", name="Annuler").click()
     await expect(page.get_by_text("Vous êtes déconnecté.")).to_be_visible()
     await page.goto("/cgu")

@@ -6,7 +6,7 @@ import re
 
 from playwright.async_api import Page, expect
 
-from tests.e2e.conftest import audit, champ, premiere_connexion
+from tests.e2e.conftest import audit, champ, premiere_connexion, s_identifier
 from tests.e2e.test_premiere_connexion import inscrire
 from web.comptes.service import ouvrir_compte
 from web.db import ecriture
@@ -49,10 +49,7 @@ async def test_informations_et_mot_de_passe(page: Page, new_context, boite):
 
     # A second browser of the same person, signed in too.
     autre = await (await new_context()).new_page()
-    await autre.goto("/connexion")
-    await champ(autre, "Identifiant").fill(principal)
-    await champ(autre, "Mot de passe").fill(NOUVEAU)
-    await autre.get_by_role("button", name="Je m'identifie").click()
+    await s_identifier(autre, principal, NOUVEAU)
     await expect(autre.get_by_role("button", name="Se déconnecter")).to_be_visible()
 
     await page.get_by_role("link", name="Modifier mon mot de passe").click()

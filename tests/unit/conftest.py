@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 from litestar.testing import AsyncTestClient
@@ -47,6 +47,11 @@ class Compte:
     courriel: str
     organisme_id: int
     id: int
+    # The second factor as its holder keeps it: the application's secret, the last step used,
+    # the recovery codes not used yet.
+    totp: str | None = None
+    pas: int = 0
+    secours: list[str] = field(default_factory=list)
 
 
 async def creer_organisme(settings, *, prenom="Anne", nom="Martin", courriel=None, type_="employeur_public") -> Compte:
@@ -73,6 +78,48 @@ async def admin(client, settings) -> Compte:
     return await creer_organisme(settings)
 
 
+async def second_facteur(client, compte: Compte, r):
+    """After the password step (`r`, its 303): the required enrolment of a one-time-code
+    application (its secret read on the page, as a person copies it), or the second step with
+    the next code not yet used (a recovery code when two sign-ins fall in the same 30 s).
+    Returns the last response: a 303 to the CGU or the portal, or (after an enrolment, once
+    « Continuer » is followed) the portal's home page."""
+    import pyotp
+
+    from web.facteurs import totp
+
+    lieu = r.headers.get("location")
+    if lieu == "/connexion/enrolement":
+        page = await client.get(lieu)
+        compte.totp = re.search(r'<code id="secret">([A-Z2-7 ]+)</code>', page.text).group(1).replace(" ", "")
+        compte.pas = totp.pas_courant()
+        code = pyotp.TOTP(compte.totp).at(compte.pas * totp.PERIODE)
+        r = await client.post("/facteurs/totp", data={"_csrf_token": jeton(page.text), "code": code}, follow_redirects=False)
+        assert r.status_code == 200, t(r)
+        compte.secours = re.findall(r"<code>([A-Z2-9]{5}-[A-Z2-9]{5})</code>", r.text)
+        assert len(compte.secours) == 10
+        suite = await client.get("/", follow_redirects=False)
+        return suite
+    if lieu == "/connexion/second-facteur":
+        page = await client.get(lieu)
+        pas = max(totp.pas_courant(), compte.pas + 1)
+        if compte.totp and pas <= totp.pas_courant() + totp.DERIVE:
+            compte.pas = pas
+            donnees = {"action": "totp", "code": pyotp.TOTP(compte.totp).at(pas * totp.PERIODE)}
+        else:
+            donnees = {"action": "secours", "secours": compte.secours.pop()}
+        r = await client.post(lieu, data={"_csrf_token": jeton(page.text), **donnees}, follow_redirects=False)
+        assert r.status_code == 303, t(r)
+    return r
+
+
+async def s_identifier(client, compte: Compte, mot_de_passe: str | None = None):
+    """The sign-in form, then the second factor when the account has or needs one."""
+    donnees = {"identifiant": compte.identifiant, "mot_de_passe": mot_de_passe or compte.mot_de_passe}
+    r = await poster(client, "/connexion", "/connexion", donnees)
+    return await second_facteur(client, compte, r) if r.status_code == 303 else r
+
+
 async def premiere_connexion(client, compte: Compte, nouveau: str = NOUVEAU) -> None:
     """Forced change then sign-in: leaves the client signed in, CGU not yet accepted."""
     r = await poster(
@@ -83,8 +130,8 @@ async def premiere_connexion(client, compte: Compte, nouveau: str = NOUVEAU) -> 
     )
     assert r.status_code == 303, r.text
     compte.mot_de_passe = nouveau
-    r = await poster(client, "/connexion", "/connexion", {"identifiant": compte.identifiant, "mot_de_passe": nouveau})
-    assert r.status_code == 303 and r.headers["location"] == "/cgu"
+    r = await s_identifier(client, compte)
+    assert r.status_code == 303 and r.headers["location"] == "/cgu", (r.status_code, r.headers.get("location"))
 
 
 async def connecte(client, compte: Compte) -> None:
@@ -95,8 +142,8 @@ async def connecte(client, compte: Compte) -> None:
     if u.mot_de_passe_temporaire:
         await premiere_connexion(client, compte)
     else:
-        r = await poster(client, "/connexion", "/connexion", {"identifiant": compte.identifiant, "mot_de_passe": compte.mot_de_passe})
-        assert r.status_code == 303, r.text
+        r = await s_identifier(client, compte)
+        assert r.status_code in (200, 303), r.text
     if u.cgu_version is None:
         r = await poster(client, "/cgu", "/cgu", {"accepte": "on", "action": "confirmer"})
         assert r.status_code == 303

@@ -114,8 +114,9 @@ async def test_demo_idempotente_et_lisible(base_vide):
     for u in await Utilisateur.objects().where(Utilisateur.role == "administrateur_principal"):
         assert any(ligne.split()[0] == u.identifiant for ligne in lignes[2:4]), u.identifiant
     assert "niveau Clôture" in lignes[3] and lignes[4].startswith("Mot de passe temporaire : dans le courriel")
-    assert lignes[5].startswith("Titulaires à rechercher")
-    paires = [re.match(r"  ([0-9 ]{21})  ([A-Z]+)", ligne).groups() for ligne in lignes[6:]]
+    assert lignes[5].startswith("Second facteur : le code à usage unique du moment s'obtient par « portail demo code")
+    assert lignes[6].startswith("Titulaires à rechercher")
+    paires = [re.match(r"  ([0-9 ]{21})  ([A-Z]+)", ligne).groups() for ligne in lignes[7:]]
     assert len(paires) == 4 and ("2 85 01 75 123 456 56", "DURAND") in paires
     for nir, nom in paires:
         du_nir = (Titulaire.nir == nir.replace(" ", "")) & (Titulaire.nom_naissance == nom)
@@ -141,3 +142,47 @@ async def test_migrate_en_francais_et_dans_l_ordre(tmp_path):
     assert ids == sorted(ids)  # in the order they ran
     assert lignes[-1] == f"Base de données à jour : {len(fichiers)} migrations appliquées sur {len(fichiers)}."
     assert await migrate() == [f"Base de données déjà à jour ({len(fichiers)} migrations)."]
+
+
+async def test_demo_code_ouvre_le_second_pas_en_developpement_seulement(base_vide, settings):
+    from web.acteur import Acteur
+    from web.facteurs.service import verifier_code
+    from web.tables import PRINCIPAL
+
+    code, out, _ = await portail("demo")
+    assert code == 0 and "portail demo code" in out
+    principaux = await Utilisateur.objects().where(Utilisateur.role == PRINCIPAL)
+    assert len(principaux) == 2
+    for u in principaux:
+        code, out, err = await portail("demo", "code", u.identifiant.lower())
+        assert code == 0, err
+        valeur = out.split()[0]
+        assert len(valeur) == 6 and valeur.isdigit()
+        assert await verifier_code(settings, u, valeur, Acteur(adresse="test")) is None
+    # Production never offers it.
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "web.cli", "demo", "code", principaux[0].identifiant, cwd=ROOT,
+        env={**os.environ, "PORTAIL_ENV": "production"}, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await proc.communicate()
+    assert proc.returncode != 0 and "n'existe qu'en développement" in err.decode() and not out.strip()
+
+
+async def test_un_agent_reinitialise_les_facteurs_d_un_autre_agent(base_vide, settings):
+    from web.tables import AGENT_CDC, FacteurTotp
+    from web.temps import maintenant
+
+    code, out, _ = await portail("cdc", "creer-agent", "--prenom", "Agathe", "--nom", "Caisse", "--courriel", "agathe@cdc.example")
+    assert code == 0
+    agent = await Utilisateur.objects().where(Utilisateur.identifiant == out.strip().splitlines()[-1]).first()
+    assert agent.role == AGENT_CDC
+    await FacteurTotp.insert(FacteurTotp(utilisateur=agent.id, secret="x", confirme=True, cree_le=maintenant()))
+    code, out, _ = await portail("cdc", "reinitialiser-facteurs", agent.identifiant)
+    assert code == 0 and "réinitialisés" in out
+    assert await FacteurTotp.count() == 0
+    assert await Journal.count().where((Journal.type == "facteurs_reinitialises") & (Journal.cible == agent.id)) == 1
+    # Not for another kind of account: those go through the portal's hierarchy.
+    code, _, err = await portail("organisme", "inscrire", *options())
+    principal = (await Utilisateur.objects().where(Utilisateur.role == "administrateur_principal").first()).identifiant
+    code, _, err = await portail("cdc", "reinitialiser-facteurs", principal)
+    assert code != 0 and "aucun agent de la Caisse des Dépôts" in err

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from tests.unit.conftest import NOUVEAU, connecte, jeton, poster, premiere_connexion, t
+from tests.unit.conftest import NOUVEAU, connecte, jeton, poster, premiere_connexion, s_identifier, t
 from web.acteur import Acteur
 from web.tables import AcceptationCgu, Journal, Session, Utilisateur
 from web.temps import maintenant
@@ -69,7 +69,7 @@ async def test_parcours_complet_jusqu_a_l_accueil(client, admin):
     assert "Anne MARTIN" in t(r) and "Se déconnecter" in t(r)
     assert await AcceptationCgu.count().where(AcceptationCgu.utilisateur == admin.id) == 1
     types = [j["type"] for j in await Journal.select(Journal.type).where(Journal.cible == admin.id).order_by(Journal.id)]
-    assert types == ["organisme_inscrit", "mot_de_passe_modifie", "connexion", "cgu_acceptees"]
+    assert types == ["organisme_inscrit", "mot_de_passe_modifie", "connexion", "facteur_ajoute", "cgu_acceptees"]
 
 
 async def test_confirmation_de_mise_a_jour(client):
@@ -299,7 +299,7 @@ async def test_formulaires_rejoues(client, admin):
     assert premiere.status_code == 303
     rejeu = await client.post("/mot-de-passe/premiere-connexion", data={"_csrf_token": token, **donnees}, follow_redirects=False)
     assert rejeu.status_code == 422 and INCORRECT in t(rejeu)
-    await poster(client, "/connexion", "/connexion", {"identifiant": admin.identifiant, "mot_de_passe": NOUVEAU})
+    await s_identifier(client, admin, NOUVEAU)
     cgu = {"accepte": "on", "action": "confirmer"}
     await poster(client, "/cgu", "/cgu", cgu)
     r = await client.post("/cgu", data={"_csrf_token": token, **cgu}, follow_redirects=False)

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from litestar.testing import AsyncTestClient
 
-from tests.unit.conftest import connecte, creer_gestionnaire, jeton, poster, t
+from tests.unit.conftest import connecte, creer_gestionnaire, jeton, poster, second_facteur, t
 from web.acteur import Acteur
 from web.app import create_app
 from web.connexion import verrou
@@ -69,6 +69,8 @@ async def test_un_inconnu_ne_bloque_pas_le_navigateur_qui_s_est_deja_connecte(cl
         # The stranger's lock holds even with the right password; the real user's browser signs in.
         assert "Trop de tentatives" in t(await se_connecter(inconnu, admin.identifiant, admin.mot_de_passe))
         r = await se_connecter(client, admin.identifiant, admin.mot_de_passe)
+        assert r.status_code == 303 and r.headers["location"] == "/connexion/second-facteur"
+        r = await second_facteur(client, admin, r)
         assert r.status_code == 303 and r.headers["location"] == "/"
     finally:
         await inconnu.__aexit__(None, None, None)

@@ -26,7 +26,7 @@ import pytest
 
 from tests.conftest import base_dediee
 from tests.processus import ROOT, Portail, commande_portail
-from tests.unit.conftest import poster
+from tests.unit.conftest import Compte, poster, second_facteur
 from web.comptes.hachage import HASHER
 from web.db import config_postgres
 
@@ -145,7 +145,10 @@ async def test_la_base_d_une_version_precedente_se_met_a_jour_et_se_consulte(rel
     try:
         async with httpx.AsyncClient(base_url=p.url, timeout=30) as c:
             r = await poster(c, "/connexion", "/connexion", {"identifiant": "AMAR0001", "mot_de_passe": MOT_DE_PASSE})
-            assert r.status_code == 303 and r.headers["location"] in ("/", "/cgu"), r.text
+            # An administrator of an older version has no second factor yet: enrolled at this sign-in.
+            assert r.status_code == 303 and r.headers["location"] == "/connexion/enrolement", r.text
+            r = await second_facteur(c, Compte("AMAR0001", MOT_DE_PASSE, "", 0, 0), r)
+            assert r.status_code in (200, 303), r.text
             for saisie, nom in release.recherches.items():
                 page = await c.get(f"/habilitations?nom={saisie}")
                 assert nom in page.text, f"« {saisie} » ne trouve pas {nom}"
@@ -159,6 +162,6 @@ async def test_la_base_d_une_version_precedente_se_met_a_jour_et_se_consulte(rel
             while not list((tmp_path / "courriels").glob("*attente@example.fr.eml")):
                 assert asyncio.get_running_loop().time() < fin, "courriel en file non remis après la mise à jour"
                 await asyncio.sleep(0.2)
-            assert "Message-ID: <courriel.1." in next((tmp_path / "courriels").glob("*.eml")).read_text()
+            assert "Message-ID: <courriel.1." in next((tmp_path / "courriels").glob("*attente@example.fr.eml")).read_text()
     finally:
         p.arreter()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from litestar.testing import AsyncTestClient
 
-from tests.unit.conftest import NOUVEAU, connecte, creer_gestionnaire, creer_organisme, jeton, poster, t
+from tests.unit.conftest import NOUVEAU, connecte, creer_gestionnaire, creer_organisme, jeton, poster, s_identifier, t
 from web.app import create_app
 from web.tables import Courriel, DemandeRenouvellement, Journal, Session, Unite, Utilisateur
 
@@ -87,7 +87,7 @@ async def test_saisies_refusees_et_conservees(client, admin, modif, message):
 async def test_modifier_mon_mot_de_passe_ferme_les_autres_sessions(client, admin, settings):
     await connecte(client, admin)
     async with AsyncTestClient(app=create_app(settings, services=False)) as autre:
-        await poster(autre, "/connexion", "/connexion", {"identifiant": admin.identifiant, "mot_de_passe": NOUVEAU})
+        await s_identifier(autre, admin, NOUVEAU)
         assert (await autre.get("/", follow_redirects=False)).status_code == 200
         nouveau = "Troisieme7mot8De9"
         r = await poster(

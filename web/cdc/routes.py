@@ -29,6 +29,8 @@ INFOS = {
     "transfere": "Le rôle d'administrateur principal a été transféré.",
     "suspendu": "L'organisme est suspendu : ses gestionnaires ne peuvent plus se connecter.",
     "reactive": "L'organisme est réactivé.",
+    "facteurs": "Les seconds facteurs de l'administrateur principal ont été réinitialisés : "
+    "il en configurera un nouveau à sa prochaine connexion.",
 }
 
 

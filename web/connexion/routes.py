@@ -17,7 +17,8 @@ from web.comptes.identifiant import normaliser_identifiant
 from web.comptes.mot_de_passe import DEJA_UTILISE, changer, deja_utilise
 from web.connexion import appareil, service
 from web.connexion.forms import FormCgu, FormConnexion, FormMotDePasseConnecte, FormNouveauMotDePasse
-from web.droits import cgu_a_jour, exiger_session
+from web.droits import ETAPES, cgu_a_jour, exiger_session
+from web.facteurs import service as facteurs
 from web.formulaires import lire_formulaire
 from web.rendu import rediriger, rendre
 from web.requete import Moi, MoiPeutEtre, OrganismePeutEtre, QuiAgit, adresse, cookie_session
@@ -62,10 +63,11 @@ async def se_connecter(request: Request) -> Response:
         reponse = await rendre(request, "connexion/premiere.html", {"identifiant": u.identifiant})
         reponse.set_cookie(appareil.cookie(request, u.identifiant))
         return reponse
-    jeton = await service.ouvrir_session(u, acteur, request.cookies.get(sessions.COOKIE))
+    etape = await facteurs.etape_apres_mot_de_passe(u)
+    jeton = await service.ouvrir_session(u, acteur, request.cookies.get(sessions.COOKIE), etape)
     if jeton is None:
         return await rendre(request, "connexion/connexion.html", {"form": form, "echec": SUSPENDU_PENDANT}, status_code=422)
-    reponse = rediriger(request, "/" if cgu_a_jour(u) else "/cgu")
+    reponse = rediriger(request, ETAPES.get(etape) or ("/" if cgu_a_jour(u) else "/cgu"))
     reponse.set_cookie(cookie_session(request, jeton))
     reponse.set_cookie(appareil.cookie(request, u.identifiant))
     return reponse

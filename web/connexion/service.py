@@ -16,14 +16,17 @@ async def changement_impose(u: Utilisateur, acteur: Acteur) -> None:
     await journaliser("connexion", acteur, cible=u.id, detail="mot de passe temporaire : changement demandé")
 
 
-async def ouvrir_session(u: Utilisateur, acteur: Acteur, ancien_jeton: str | None) -> str | None:
+async def ouvrir_session(u: Utilisateur, acteur: Acteur, ancien_jeton: str | None, etape: str = "") -> str | None:
     """A new session for `u` (the browser's previous one closed), or None when the account was
-    suspended or its password renewed while it was being checked."""
+    suspended or its password renewed while it was being checked. `etape`: the second step or the
+    enrolment still to come (web.facteurs), the session opening nothing else until then."""
     async with ecriture():
         await sessions.fermer(ancien_jeton)
-        jeton = await sessions.ouvrir(u.id, acteur.adresse, hash_verifie=u.mot_de_passe)
+        jeton = await sessions.ouvrir(u.id, acteur.adresse, hash_verifie=u.mot_de_passe, etape=etape)
         if jeton is not None:
-            await journaliser("connexion", acteur, cible=u.id)
+            detail = {"second_facteur": "mot de passe vérifié, second facteur attendu",
+                      "enrolement": "mot de passe vérifié, second facteur à configurer"}.get(etape, "")  # fmt: skip
+            await journaliser("connexion", acteur, cible=u.id, detail=detail)
     observabilite.connexion("reussie" if jeton else "refusee")
     return jeton
 

@@ -33,6 +33,7 @@ INFOS = {
     "suspendu": "Le compte est suspendu : il ne peut plus se connecter.",
     "reactive": "Le compte est réactivé.",
     "renouvele": "Un nouveau mot de passe temporaire vient de lui être envoyé par courriel.",
+    "facteurs": "Ses seconds facteurs ont été réinitialisés : il en configurera un nouveau à sa prochaine connexion.",
 }
 # What the gestionnaire's page says when an action was refused (?refus=…).
 REFUS = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from web.formulaires import Champ, Formulaire
+from web.formulaires import Case, Champ, Formulaire
 
 
 class NomUnite(Champ):
@@ -26,3 +26,7 @@ class FormUnite(Formulaire):
 
 class FormRenommer(Formulaire):
     nom = NomUnite("Nouveau nom de l'unité", manquant="Saisissez le nouveau nom de l'unité.")
+
+
+class FormSecondFacteur(Formulaire):
+    requis = Case("Exiger un second facteur de tous les gestionnaires", requis=False)

@@ -11,7 +11,7 @@ from web.entrees import id_ou_404, trouve
 from web.formulaires import lire_formulaire
 from web.organismes.forms import TYPES
 from web.parametres import service
-from web.parametres.forms import FormRenommer, FormUnite
+from web.parametres.forms import FormRenommer, FormSecondFacteur, FormUnite
 from web.rendu import rediriger, rendre
 from web.requete import Moi, QuiAgit
 from web.tables import Unite
@@ -20,6 +20,8 @@ MESSAGES = {
     "ajoutee": "L'unité a été ajoutée.",
     "renommee": "L'unité a été renommée.",
     "supprimee": "L'unité a été supprimée.",
+    "facteur_exige": "Le second facteur est exigé de tous les gestionnaires : chacun le configurera à sa prochaine connexion.",
+    "facteur_libre": "Le second facteur n'est plus exigé des gestionnaires (il le reste des administrateurs).",
 }
 
 
@@ -48,6 +50,15 @@ def exiger_principal(moi: Moi) -> None:
 
 async def unite_ou_404(moi: Moi, id_: str) -> Unite:
     return trouve(await service.unite_de(moi.organisme, id_ou_404(id_)))
+
+
+@post("/second-facteur")
+async def second_facteur(request: Request, moi: Moi, acteur: QuiAgit) -> Response:
+    if not droits.peut_exiger_second_facteur(moi):
+        raise droits.Interdit
+    form = FormSecondFacteur.lire(await lire_formulaire(request))
+    await service.exiger_second_facteur(acteur, form.requis)
+    return rediriger(request, f"/parametres?fait={'facteur_exige' if form.requis else 'facteur_libre'}")
 
 
 @post("/unites")
@@ -88,4 +99,6 @@ async def supprimer(request: Request, id_: FromPath[str], moi: Moi, acteur: QuiA
     return rediriger(request, "/parametres?fait=supprimee")
 
 
-router = Router(path="/parametres", guards=[droits.exiger_administrateur], route_handlers=[parametres, ajouter, renommer, supprimer])
+router = Router(
+    path="/parametres", guards=[droits.exiger_administrateur], route_handlers=[parametres, second_facteur, ajouter, renommer, supprimer]
+)

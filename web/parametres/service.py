@@ -4,9 +4,9 @@ change journaled in its transaction. Who may call what is web.droits' answer, as
 from __future__ import annotations
 
 from web.acteur import Acteur
-from web.db import ecriture
+from web.db import ecriture, verrouiller
 from web.journal import journaliser
-from web.tables import Unite, Utilisateur
+from web.tables import Organisme, Unite, Utilisateur
 
 DEJA = "Une unité de votre organisme porte déjà ce nom."
 
@@ -64,3 +64,16 @@ async def supprimer(acteur: Acteur, unite: Unite) -> None:
             raise UniteRefusee(f"L'unité « {unite.nom} » est encore attribuée à des gestionnaires : elle ne peut pas être supprimée.")
         await Unite.delete().where(Unite.id == unite.id)
         await journaliser("unite_supprimee", acteur, detail=unite.nom)
+
+
+async def exiger_second_facteur(acteur: Acteur, requis: bool) -> None:
+    """« Second facteur requis pour tous les gestionnaires »: each gestionnaire without one enrols
+    at their next sign-in (web.facteurs)."""
+    async with ecriture():
+        await verrouiller(Organisme, acteur.organisme)
+        rows = await Organisme.raw(
+            "UPDATE organisme SET second_facteur_requis = {} WHERE id = {} AND second_facteur_requis <> {} RETURNING id",
+            requis, acteur.organisme, requis,
+        )  # fmt: skip
+        if rows:
+            await journaliser("second_facteur_exige", acteur, detail="exigé" if requis else "n'est plus exigé")
