@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from litestar import Litestar, Request, Response
 from litestar.config.csrf import CSRFConfig
@@ -29,8 +30,9 @@ from web.db import moteur
 from web.delegations.routes import router as delegations_router
 from web.dossiers.routes import router as dossiers_router
 from web.dossiers.transitions import LIBELLES_STATUT
-from web.entrees import a_des_controles
+from web.entrees import a_des_controles, suite_locale
 from web.habilitations.routes import router as habilitations_router
+from web.informations.routes import ROUTES as informations_routes
 from web.mesure import ServerTimingMiddleware
 from web.parametres.routes import router as parametres_router
 from web.profil.routes import router as profil_router
@@ -100,8 +102,14 @@ async def refuser_controles(request: Request) -> None:
 
 
 def non_connecte(request: Request, _: Exception) -> Response:
-    expiree = "?expiree=1" if request.cookies.get(COOKIE) else ""
-    return rediriger(request, f"/connexion{expiree}")
+    """To the sign-in page; a page asked for (a plain GET: a link, a bookmark) is kept in
+    `?suite=` and opened after sign-in (web.connexion.routes.apres_connexion)."""
+    params = {"expiree": "1"} if request.cookies.get(COOKIE) else {}
+    if request.method == "GET" and not request.headers.get("hx-request") and request.url.path != "/":
+        chemin = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if suite_locale(chemin):
+            params["suite"] = chemin
+    return rediriger(request, "/connexion" + (f"?{urlencode(params)}" if params else ""))
 
 
 def gestion_erreurs() -> dict:
@@ -200,11 +208,14 @@ def create_app(settings: Settings | None = None, *, services: bool = True) -> Li
         verification_en_ligne=verification_en_ligne,
         statique=statique,
         libelles_statut=LIBELLES_STATUT,
+        service=settings.nom_service,
+        operateur=settings.nom_operateur,
+        developpement=settings.env == "development",
     )
     # The component macros (statuses, pagination, a live search's count) are callable from every
     # template without an import, a region's block (rendered alone for htmx) included. Read once:
-    # restart the server after editing one of these three files.
-    for macros in ("statut", "pagination", "recherche"):
+    # restart the server after editing one of these files.
+    for macros in ("statut", "pagination", "recherche", "composants"):
         module = env.get_template(f"macros/{macros}.html").module
         env.globals.update({nom: valeur for nom, valeur in vars(module).items() if not nom.startswith("_")})
 
@@ -220,6 +231,7 @@ def create_app(settings: Settings | None = None, *, services: bool = True) -> Li
             titulaires_router,
             dossiers_router,
             delegations_router,
+            *informations_routes,
             create_static_files_router(path="/static", directories=[ROOT / "static"], name="static"),
             sante,
             observabilite.Metriques,
