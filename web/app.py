@@ -25,6 +25,7 @@ from piccolo.engine.postgres import PostgresEngine
 
 from web import courriels, droits, menage, observabilite, panne
 from web.cdc.routes import router as cdc_router
+from web.composants import composants
 from web.connexion.routes import router as connexion_router
 from web.db import moteur
 from web.delegations.routes import router as delegations_router
@@ -232,6 +233,7 @@ def create_app(settings: Settings | None = None, *, services: bool = True) -> Li
             dossiers_router,
             delegations_router,
             *informations_routes,
+            composants,
             create_static_files_router(path="/static", directories=[ROOT / "static"], name="static"),
             sante,
             observabilite.Metriques,

@@ -221,3 +221,21 @@ async def test_pas_de_redirection_ouverte(client, admin, suite):
     assert r.status_code in (200, 400) and 'name="suite"' not in r.text
     r = await poster(client, "/connexion", "/connexion", {**moi(admin), "suite": suite})
     assert r.status_code == 303 and r.headers["location"] == "/"
+
+
+# --- /composants ---------------------------------------------------------------------------------
+
+
+async def test_composants_en_developpement_seulement(base_vide, settings):
+    async with AsyncTestClient(app=create_app(settings, services=False)) as c:
+        r = await c.get("/composants")
+        assert r.status_code == 200
+        p = page(r)
+        for selecteur in (".resume-erreurs", ".alerte--succes", ".alerte--erreur", ".badge--actif", ".tableau-cadre table caption",
+                          ".pagination", ".fil-ariane", ".retour", ".confirmation form", ".bouton--danger", "select[aria-invalid]",
+                          'fieldset input[type="radio"]', 'input[type="checkbox"]', 'input[type="date"]', 'input[type="number"]',
+                          'input[type="password"]', "[data-afficher]"):  # fmt: skip
+            assert p.select_one(selecteur) is not None, selecteur
+    production = dataclasses.replace(settings, env="production")
+    async with AsyncTestClient(app=create_app(production, services=False)) as c:
+        assert (await c.get("/composants")).status_code == 404
