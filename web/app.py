@@ -10,10 +10,12 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 from litestar import Litestar, Request, Response
+from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import MutableScopeHeaders, State
 from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException, ValidationException
 from litestar.middleware import DefineMiddleware
+from litestar.middleware.compression import CompressionMiddleware
 from litestar.middleware.csrf import CSRF_SECRET_LENGTH, CSRFMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.htmx import HTMXPlugin
@@ -77,9 +79,14 @@ def entetes_securite(settings: Settings):
             if nom.decode() not in h:
                 h.add(nom.decode(), valeur.decode())
         # Pages, fragments, redirects and errors show or lead to personal data: never kept in any
-        # cache. Static files may be.
-        if "cache-control" not in h and not scope.get("path", "").startswith("/static/"):
-            h.add("cache-control", "no-store")
+        # cache. A static file under its versioned address (web.rendu.statique: ?v=<hash>) never
+        # changes: kept a year; without its version, checked again at each use.
+        if "cache-control" not in h:
+            if not scope.get("path", "").startswith("/static/"):
+                h.add("cache-control", "no-store")
+            elif message["status"] == 200:
+                versionne = b"v=" in scope.get("query_string", b"")
+                h.add("cache-control", "public, max-age=31536000, immutable" if versionne else "no-cache")
 
     return avant_envoi
 
@@ -234,7 +241,14 @@ def create_app(settings: Settings | None = None, *, services: bool = True) -> Li
             delegations_router,
             *informations_routes,
             composants,
-            create_static_files_router(path="/static", directories=[ROOT / "static"], name="static"),
+            # Compressed here only, never pages: a page holds the CSRF token next to what a person
+            # typed, which compression over TLS would let an attacker guess (BREACH).
+            create_static_files_router(
+                path="/static",
+                directories=[ROOT / "static"],
+                name="static",
+                middleware=[DefineMiddleware(CompressionMiddleware, config=CompressionConfig(backend="gzip", minimum_size=512))],
+            ),
             sante,
             observabilite.Metriques,
         ],
@@ -259,6 +273,8 @@ def create_app(settings: Settings | None = None, *, services: bool = True) -> Li
                     cookie_secure=settings.production,
                     cookie_httponly=True,
                     cookie_samesite="lax",
+                    # Static files set no cookie (they are cached, shared, and hold no form).
+                    exclude=["^/static/"],
                 ),
             ),
         ],
