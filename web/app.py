@@ -113,7 +113,8 @@ def non_connecte(request: Request, _: Exception) -> Response:
     """To the sign-in page; a page asked for (a plain GET: a link, a bookmark) is kept in
     `?suite=` and opened after sign-in (web.connexion.routes.apres_connexion)."""
     params = {"expiree": "1"} if request.cookies.get(COOKIE) else {}
-    if request.method == "GET" and not request.headers.get("hx-request") and request.url.path != "/":
+    # (Not the home page, nor the CGU: sign-in leads to them anyway.)
+    if request.method == "GET" and not request.headers.get("hx-request") and request.url.path not in ("/", "/cgu"):
         chemin = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         if suite_locale(chemin):
             params["suite"] = chemin

@@ -168,3 +168,14 @@ def frontal(boite, base_migree):
     )
     yield f
     f.arreter()
+
+
+async def confirmer(zone, lien: str, bouton: str | None = None, page: Page | None = None) -> None:
+    """A destructive action (issue 14): its link opens the confirmation in the dialog, audited,
+    whose button (`bouton`, else the link's words) does it."""
+    page = page or zone
+    await zone.get_by_role("link", name=lien).click()
+    dialogue = page.get_by_role("dialog")
+    await expect(dialogue).to_be_visible()
+    await audit(page, f"confirmation : {lien}")
+    await dialogue.get_by_role("button", name=bouton or lien).click()

@@ -69,3 +69,21 @@ def test_chaque_point_de_rupture_est_un_jeton():
     requetes = re.findall(r"@media[^{]*\((?:max|min)-width:\s*([\d.]+rem)\)", FEUILLE)
     assert requetes, "aucune media query"
     assert set(requetes) <= points, set(requetes) - points
+
+
+def test_aucun_style_en_ligne_dans_les_gabarits():
+    """Every screen uses the design system's classes: no style attribute, no <style> element."""
+    gabarits = Path(__file__).resolve().parents[2] / "components"
+    fautes = [str(f.relative_to(gabarits)) for f in gabarits.rglob("*.html") if re.search(r"\sstyle=|<style", f.read_text())]
+    assert fautes == []
+
+
+def test_chaque_classe_des_gabarits_existe_dans_la_feuille():
+    """A class a template uses is one the stylesheet defines (or a known hook of the script)."""
+    gabarits = Path(__file__).resolve().parents[2] / "components"
+    definies = set(re.findall(r"\.([a-z][\w-]*)", re.sub(r"/\*.*?\*/", "", FEUILLE, flags=re.S)))
+    utilisees = set()
+    for f in gabarits.rglob("*.html"):
+        for attribut in re.findall(r'class="([^"{]*)"', f.read_text()):
+            utilisees |= set(attribut.split())
+    assert utilisees - definies - {"en-ligne", "formulaire-ajout", "confirmation"} == set()
