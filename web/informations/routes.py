@@ -8,31 +8,21 @@ from litestar import Request, Response, get
 
 from web.rendu import rendre
 
-
-def _contexte(request: Request) -> dict:
-    s = request.app.state.settings
-    return {"reglages": s}
-
-
-@get("/accessibilite", name="accessibilite")
-async def accessibilite(request: Request) -> Response:
-    return await rendre(request, "informations/accessibilite.html", _contexte(request))
+# Address -> template (components/informations/<nom>.html), which is also the route's name.
+PAGES = {
+    "/accessibilite": "accessibilite",
+    "/mentions-legales": "mentions_legales",
+    "/donnees-personnelles": "donnees_personnelles",
+    "/plan-du-site": "plan_du_site",
+}
 
 
-@get("/mentions-legales", name="mentions_legales")
-async def mentions_legales(request: Request) -> Response:
-    return await rendre(request, "informations/mentions_legales.html", _contexte(request))
+def _page(chemin: str, nom: str):
+    async def afficher(request: Request) -> Response:
+        return await rendre(request, f"informations/{nom}.html", {"reglages": request.app.state.settings})
+
+    afficher.__name__ = afficher.__qualname__ = nom
+    return get(chemin, name=nom)(afficher)
 
 
-@get("/donnees-personnelles", name="donnees_personnelles")
-async def donnees_personnelles(request: Request) -> Response:
-    return await rendre(request, "informations/donnees_personnelles.html", _contexte(request))
-
-
-@get("/plan-du-site", name="plan_du_site")
-async def plan_du_site(request: Request) -> Response:
-    """Every page a visitor reaches, and the pages of each role."""
-    return await rendre(request, "informations/plan_du_site.html", _contexte(request))
-
-
-ROUTES = [accessibilite, mentions_legales, donnees_personnelles, plan_du_site]
+ROUTES = [_page(chemin, nom) for chemin, nom in PAGES.items()]
