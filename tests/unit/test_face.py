@@ -239,3 +239,27 @@ async def test_composants_en_developpement_seulement(base_vide, settings):
     production = dataclasses.replace(settings, env="production")
     async with AsyncTestClient(app=create_app(production, services=False)) as c:
         assert (await c.get("/composants")).status_code == 404
+
+
+# --- The password panel tells the truth ----------------------------------------------------------
+
+
+async def test_le_panneau_du_mot_de_passe_dit_vrai(client, admin):
+    url = f"/mot-de-passe/premiere-connexion?identifiant={admin.identifiant}"
+    vide = page(await client.get(url)).select_one("#politique-mdp")
+    assert "Force" not in vide.get_text() and vide.select(".regle--ok, .regle--ko") == []
+    # Refused (wrong old password): the fields come back empty; the panel gives the server's
+    # verdict on the password that was sent, and says so.
+    envoi = {"identifiant": admin.identifiant, "ancien": "pas-le-bon", "nouveau": "Kq7vTz9mWr4pX", "confirmation": "Kq7vTz9mWr4pX"}
+    r = await poster(client, url, "/mot-de-passe/premiere-connexion", envoi)
+    p = page(r)
+    assert r.status_code == 422 and all(not i.get("value") for i in p.select('input[type="password"]'))
+    panneau = p.select_one("#politique-mdp")
+    assert " ".join(panneau.select_one(".force").get_text().split()) == "Mot de passe envoyé, non enregistré : force Fort"
+    assert panneau.select(".regle--ko") == [] and len(panneau.select(".regle--ok")) >= 5
+    # Live: a field emptied again shows no strength.
+    r = await client.post("/mot-de-passe/evaluer", data={"_csrf_token": jeton(r.text), "nouveau": "", "confirmation": ""},
+                          headers={"HX-Request": "true", "HX-Target": "politique-mdp"})  # fmt: skip
+    assert "Force" not in t(r) and "regle--ko" not in r.text
+    # The panel is not a live region: only #politique-annonce is (the script writes the changes there).
+    assert panneau.get("aria-live") is None and p.select_one("#politique-annonce")["aria-live"] == "polite"
