@@ -29,6 +29,8 @@ from web import courriels, droits, menage, observabilite, panne
 from web.cdc.routes import router as cdc_router
 from web.composants import composants
 from web.connexion.routes import router as connexion_router
+from web.contact.routes import router as contact_router
+from web.contact.routes import router_cdc as contact_cdc_router
 from web.db import moteur
 from web.delegations.routes import router as delegations_router
 from web.dossiers.routes import router as dossiers_router
@@ -240,6 +242,8 @@ def create_app(settings: Settings | None = None, *, services: bool = True) -> Li
             titulaires_router,
             dossiers_router,
             delegations_router,
+            contact_router,
+            contact_cdc_router,
             *informations_routes,
             composants,
             # Compressed here only, never pages: a page holds the CSRF token next to what a person

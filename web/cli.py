@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
 import os
 import shutil
 import sqlite3
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -26,14 +29,32 @@ def _echec(message: str) -> None:
     sys.exit(1)
 
 
-async def _migrations_en_attente() -> list[str]:
+async def _statuts() -> list:
+    """Every migration of the portal, in order, with its description and whether it has run."""
     from piccolo.apps.migrations.commands.check import CheckMigrationManager
 
-    manager = CheckMigrationManager(app_name="portail")
-    return [r.migration_id for r in await manager.get_migration_statuses() if not r.has_ran]
+    return await CheckMigrationManager(app_name="portail").get_migration_statuses()
 
 
-async def _migrer() -> None:
+async def _migrations_en_attente() -> list[str]:
+    return [r.migration_id for r in await _statuts() if not r.has_ran]
+
+
+@dataclass(frozen=True)
+class Migrations:
+    total: int
+    appliquees: list[tuple[str, str]]  # (id, description), in the order they ran
+
+    def lignes(self, detail: bool = True) -> list[str]:
+        """Short French lines, in order; Piccolo's own progress lines are never shown."""
+        if not self.appliquees:
+            return [f"Base de données déjà à jour ({self.total} migrations)."]
+        lignes = [f"Migration {ident[:19]} appliquée : {description}" for ident, description in self.appliquees] if detail else []
+        n = len(self.appliquees)
+        return [*lignes, f"Base de données à jour : {n} migration{'s' if n > 1 else ''} appliquée{'s' if n > 1 else ''} sur {self.total}."]
+
+
+async def _migrer() -> Migrations:
     from piccolo.apps.migrations.commands.forwards import run_forwards
     from piccolo.engine.sqlite import SQLiteEngine
 
@@ -44,9 +65,13 @@ async def _migrer() -> None:
         engine.creer_fichier()  # the only place a database file is created
         # WAL lets readers work while one writer commits; it is stored in the file.
         await engine.run_ddl("PRAGMA journal_mode=WAL")
-    result = await run_forwards(app_name="portail", migration_id="all")
+    statuts = await _statuts()
+    with contextlib.redirect_stdout(io.StringIO()) as sortie:
+        result = await run_forwards(app_name="portail", migration_id="all")
     if not result.success:
+        click.echo(sortie.getvalue(), err=True)
         _echec(f"migration impossible : {result.message}")
+    return Migrations(len(statuts), [(r.migration_id, r.description) for r in statuts if not r.has_ran])
 
 
 def _entier(nom: str, defaut: int, maximum: int, aide: str):
@@ -133,28 +158,37 @@ def serve(
 
 @main.command(help="Applique les migrations de la base de données.")
 def migrate() -> None:
-    _run(_migrer())
-    click.echo("Base de données à jour.")
+    for ligne in _run(_migrer()).lignes():
+        click.echo(ligne)
 
 
 @main.command(help="Crée les données de démonstration (sans effet si elles existent déjà).")
 def demo() -> None:
-    from web.titulaires.demo import EMPLOYEUR, OPERATEUR, creer_demo, organisme_inscrit
+    from web.titulaires.demo import creer_demo, organisme_inscrit
+    from web.titulaires.donnees_demo import EMPLOYEUR, apercu
 
     settings = Settings.from_env()
 
-    async def creer() -> tuple[str, str]:
-        await _migrer()
-        employeur = await organisme_inscrit(settings, EMPLOYEUR)
-        return employeur.identifiant, await creer_demo(settings, EMPLOYEUR["siret"])
+    async def creer():
+        migrations = await _migrer()
+        await organisme_inscrit(settings, EMPLOYEUR)
+        await creer_demo(settings, EMPLOYEUR["siret"])
+        return migrations, await apercu()
 
-    identifiant, identifiant_operateur = _run(creer())
+    migrations, organismes = _run(creer())
+    for ligne in migrations.lignes(detail=False):
+        click.echo(ligne)
+    click.echo("Comptes de démonstration (administrateurs principaux) :")
+    for o in organismes:
+        niveau = f", niveau {o.niveau}" if o.niveau else ""
+        click.echo(f"  {o.identifiant}  {o.raison_sociale} ({o.type}, SIRET {o.siret}){niveau}")
     ou = settings.smtp_url or f"{settings.courriels_dir}/"
-    click.echo(f"Organisme de démonstration : {OPERATEUR['raison_sociale']} (opérateur, SIRET {OPERATEUR['siret']})")
-    click.echo(f"Identifiant de son administrateur principal (niveau Clôture) : {identifiant_operateur}")
-    click.echo(f"Organisme de démonstration : {EMPLOYEUR['raison_sociale']} (employeur public)")
-    click.echo(f"Son mot de passe temporaire est dans le courriel envoyé à l'administrateur principal ({ou}).")
-    click.echo(f"Identifiant de l'administrateur principal : {identifiant}")
+    click.echo(f"Mot de passe temporaire : dans le courriel envoyé à chacun à la première exécution ({ou}), valable 72 heures.")
+    click.echo("Titulaires à rechercher (Nº de sécurité sociale et nom), chacun depuis son organisme :")
+    for o in organismes:
+        for t in o.titulaires:
+            usage = f" (nom d'usage {t.nom_usage})" if t.nom_usage else ""
+            click.echo(f"  {t.nir}  {t.nom}{usage}, {t.prenom} : {o.raison_sociale}")
 
 
 async def _livrer(settings: Settings) -> None:

@@ -103,7 +103,10 @@ async def _deposer(settings: Settings, msg: EmailMessage, id_: int) -> None:
     dossier.mkdir(parents=True, exist_ok=True)
     nom = re.sub(r"[^A-Za-z0-9@._-]", "_", str(msg["To"]))
     chemin = dossier / f"{maintenant():%Y%m%dT%H%M%S}-{id_:06d}-{nom}.eml"
-    chemin.write_bytes(bytes(msg))
+    # Written to be read with `cat`: UTF-8 headers (RFC 6532) and an 8bit body, not encoded words
+    # and quoted-printable (the SMTP path keeps those, which every relay accepts).
+    msg.set_content(msg.get_content(), cte="8bit")
+    chemin.write_bytes(msg.as_bytes(policy=msg.policy.clone(utf8=True)))
 
 
 def _du(now: datetime):

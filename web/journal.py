@@ -43,6 +43,9 @@ TYPES = {
     "dossier_rejete": "Dossier de formation rejeté",
     "dossier_renvoye": "Dossier de formation renvoyé en élaboration",
     "dossier_cloture": "Dossier de formation clôturé",
+    # Nous contacter (issue 14)
+    "contact_envoye": "Message envoyé à la Caisse des Dépôts",
+    "contact_repondu": "Réponse de la Caisse des Dépôts à un message",
 }
 
 

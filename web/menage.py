@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from web import courriels, observabilite, panne, sessions
 from web.connexion import verrou
+from web.contact import service as contact
 from web.tables import Tache
 from web.temps import maintenant
 
@@ -28,6 +29,7 @@ PURGES: dict[str, Purge] = {
     "sessions_expirees": sessions.purger,
     "verrous_anciens": verrou.purger,
     "courriels_remis": courriels.purger,
+    "messages_contact_anciens": contact.purger,
 }
 
 TACHE = "menage"

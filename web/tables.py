@@ -255,3 +255,27 @@ class Mouvement(Table, tablename="mouvement"):
     type = Varchar(length=20)  # alimentation | cloture
     libelle = Varchar(length=200, default="")
     dossier = ForeignKey(references=Dossier, null=True, unique=True)  # one debit per dossier
+
+
+class MessageContact(Table, tablename="message_contact"):
+    """« Nous contacter »: a question from a person of an organisation to the Caisse des Dépôts,
+    read and answered in its space (web.contact). The answers go to the account's courriel."""
+
+    id = Serial(primary_key=True)
+    auteur = ForeignKey(references=Utilisateur, index=True)
+    organisme = ForeignKey(references=Organisme, index=True)
+    objet = Varchar(length=150)
+    corps = Text()
+    statut = Varchar(length=10, default="nouveau", index=True)  # nouveau | repondu
+    cree_le = Timestamptz(index=True)
+    maj_le = Timestamptz()  # the last message or answer of the thread
+
+
+class ReponseContact(Table, tablename="reponse_contact"):
+    """An answer of an agent of the Caisse des Dépôts to a MessageContact; every answer is kept."""
+
+    id = Serial(primary_key=True)
+    message = ForeignKey(references=MessageContact, index=True)
+    auteur = ForeignKey(references=Utilisateur)
+    corps = Text()
+    cree_le = Timestamptz()

@@ -91,7 +91,7 @@ async def test_chaque_ecran_tient_dans_sa_largeur(browser, serveur, ecran):
         "/", f"/titulaires/{m['tid']}", f"/dossiers/{m['did']}", f"/titulaires/{m['tid']}/dossiers/nouveau", "/habilitations",
         "/habilitations/ajouter", f"/habilitations/{m['g']}", f"/habilitations/{m['g']}/suspendre", "/habilitations/journal",
         "/habilitations/demandes", "/parametres", "/profil", "/profil/mot-de-passe", "/delegations", "/cloture-simplifiee",
-        "/aide", "/plan-du-site", "/accessibilite",
+        "/aide", "/plan-du-site", "/accessibilite", "/contact", "/contact/messages",
     ]  # fmt: skip
     for url in pages:
         await page.goto(url)

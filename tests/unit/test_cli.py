@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import sys
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import siret_valide
-from web.tables import Courriel, Journal, Organisme, Utilisateur
+from web.tables import Courriel, Journal, Organisme, Titulaire, Utilisateur
+from web.titulaires.nir import lire_nir
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -98,10 +100,44 @@ async def test_siret_deja_inscrit(base_vide):
     assert await Organisme.count() == 1 and await Utilisateur.count() == 1
 
 
-async def test_demo_idempotente(base_vide):
-    code, out, _ = await portail("demo")
-    assert code == 0
+async def test_demo_idempotente_et_lisible(base_vide):
+    code, out, err = await portail("demo")
+    assert code == 0, err
     code2, out2, _ = await portail("demo")
     assert code2 == 0
-    assert out.strip().splitlines()[-1] == out2.strip().splitlines()[-1]
     assert await Organisme.count().where(Organisme.siret == "21750001600019") == 1
+    # Short French lines, in order: the base, the accounts to sign in with, where their passwords
+    # are, then the NIR + nom pairs to search (from the demo module, keys valid).
+    lignes = out2.strip().splitlines()
+    assert lignes[0] == f"Base de données déjà à jour ({len(list((ROOT / 'migrations').glob('portail_*.py')))} migrations)."
+    assert lignes[1] == "Comptes de démonstration (administrateurs principaux) :"
+    for u in await Utilisateur.objects().where(Utilisateur.role == "administrateur_principal"):
+        assert any(ligne.split()[0] == u.identifiant for ligne in lignes[2:4]), u.identifiant
+    assert "niveau Clôture" in lignes[3] and lignes[4].startswith("Mot de passe temporaire : dans le courriel")
+    assert lignes[5].startswith("Titulaires à rechercher")
+    paires = [re.match(r"  ([0-9 ]{21})  ([A-Z]+)", ligne).groups() for ligne in lignes[6:]]
+    assert len(paires) == 4 and ("2 85 01 75 123 456 56", "DURAND") in paires
+    for nir, nom in paires:
+        du_nir = (Titulaire.nir == nir.replace(" ", "")) & (Titulaire.nom_naissance == nom)
+        assert lire_nir(nir)[1] is None and await Titulaire.count().where(du_nir) == 1
+    assert out.strip().splitlines()[1:] == lignes[1:]  # the same accounts each time
+    assert "already" not in out + err and "✔" not in out  # none of Piccolo's own lines
+
+
+async def test_migrate_en_francais_et_dans_l_ordre(tmp_path):
+    env = {**os.environ, "PORTAIL_DATABASE_URL": f"sqlite:///{tmp_path / 'neuve.sqlite'}"}
+
+    async def migrate() -> list[str]:
+        proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "web.cli", "migrate", cwd=ROOT, env=env,
+                                                    stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)  # fmt: skip
+        out, err = await proc.communicate()
+        assert proc.returncode == 0 and not err.strip(), err
+        return out.decode().strip().splitlines()
+
+    fichiers = sorted((ROOT / "migrations").glob("portail_*.py"))
+    lignes = await migrate()
+    assert len(lignes) == len(fichiers) + 1
+    ids = [re.match(r"Migration (\S+) appliquée : .+", ligne).group(1) for ligne in lignes[:-1]]
+    assert ids == sorted(ids)  # in the order they ran
+    assert lignes[-1] == f"Base de données à jour : {len(fichiers)} migrations appliquées sur {len(fichiers)}."
+    assert await migrate() == [f"Base de données déjà à jour ({len(fichiers)} migrations)."]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import email
+import email.policy
 import time
 from datetime import timedelta
 
@@ -94,6 +95,20 @@ async def test_le_corps_n_est_jamais_en_clair_dans_la_file(base_vide, settings):
     envoye = next(settings.courriels_dir.glob(f"*-{c.id:06d}-a@example.fr.eml"))
     assert "Xy7Kp2Mn9Qr4Tz" in envoye.read_text()
     assert (await Courriel.objects().first()).corps == ""
+
+
+async def test_un_courriel_ecrit_dans_var_courriels_se_lit_tel_quel(base_vide, settings):
+    """`cat` shows French text: UTF-8 headers and body, 8bit, and still a message a client opens."""
+    sujet = "Portail gestionnaire : réponse à votre message « Accès »"
+    corps = "Bonjour Mme ÉLODIE DÉMO,\n\nLà où ça coûte : « 72 heures ».\n"
+    await courriels.mettre_en_file("elodie@example.fr", sujet, corps)
+    assert await courriels.livrer(settings) == 1
+    brut = next(settings.courriels_dir.glob("*-elodie@example.fr.eml")).read_bytes()
+    texte = brut.decode("utf-8")
+    assert f"Subject: {sujet}" in texte and corps in texte.replace("\r\n", "\n")
+    assert "Content-Transfer-Encoding: 8bit" in texte and 'charset="utf-8"' in texte
+    relu = email.message_from_bytes(brut, policy=email.policy.default)
+    assert relu["Subject"] == sujet and relu.get_content() == corps
 
 
 async def test_un_courriel_abandonne_est_efface(base_vide, settings):

@@ -263,3 +263,23 @@ async def test_le_panneau_du_mot_de_passe_dit_vrai(client, admin):
     assert "Force" not in t(r) and "regle--ko" not in r.text
     # The panel is not a live region: only #politique-annonce is (the script writes the changes there).
     assert panneau.get("aria-live") is None and p.select_one("#politique-annonce")["aria-live"] == "polite"
+
+
+# --- 14b's « Nous contacter » in the face -------------------------------------------------------
+
+
+async def test_nous_contacter_dans_les_pages_obligatoires_et_le_menu(client, settings, admin):
+    d = t(await client.get("/donnees-personnelles"))
+    assert "Messages envoyés par « Nous contacter »" in d and "2 ans après le dernier échange du fil" in d
+    liens = {a["href"] for a in page(await client.get("/plan-du-site")).select("main a")}
+    assert {"/contact", "/contact/messages", "/cdc/messages"} <= liens
+    await connecte(client, admin)
+    assert courant(await client.get("/contact")) == {"Mes informations professionnelles": "true"}
+    assert courant(await client.get("/contact/messages")) == {"Mes informations professionnelles": "true"}
+
+
+async def test_messages_dans_le_menu_de_la_caisse_des_depots(client, settings):
+    from tests.unit.test_cdc import creer_agent
+
+    await connecte(client, await creer_agent(settings))
+    assert courant(await client.get("/cdc/messages")) == {"Messages": "page"}

@@ -23,7 +23,7 @@ from tests.unit.conftest import creer_gestionnaire, creer_organisme
 from web import cgu, sessions
 from web.app import create_app
 from web.renouvellement.service import traiter_demandes
-from web.tables import AGENT_CDC, PRINCIPAL, DemandeRenouvellement, Dossier, Organisme, Titulaire, Unite, Utilisateur
+from web.tables import AGENT_CDC, PRINCIPAL, DemandeRenouvellement, Dossier, MessageContact, Organisme, Titulaire, Unite, Utilisateur
 
 GRAINE = int(os.environ.get("PORTAIL_FUZZ_GRAINE", "20261128"))
 REQUETES = int(os.environ.get("PORTAIL_FUZZ_REQUETES", "350"))
@@ -96,6 +96,8 @@ async def monde(settings) -> dict[str, int | None]:
     agent = await creer_organisme(settings, prenom="Cyril", nom="Caisse", courriel=f"agent.{siret_valide()}@cdc.example")
     await Utilisateur.update({Utilisateur.role: AGENT_CDC, Utilisateur.organisme: None}).where(Utilisateur.id == agent.id)
     await DemandeRenouvellement.insert(DemandeRenouvellement(utilisateur=g.id, cree_le=org.cree_le))
+    await MessageContact.insert(MessageContact(auteur=g.id, organisme=p.organisme_id, objet="Question", corps="Texte",
+                                               cree_le=org.cree_le, maj_le=org.cree_le))  # fmt: skip
     assert await Titulaire.count() >= 4 and await Dossier.count() >= 8
     return {
         "anonyme": None, "principal": p.id, "delegue": d.id, "gestionnaire": g.id,
@@ -116,7 +118,8 @@ async def ouvrir(settings, nom: str, uid: int | None) -> Role:
     await recolter(role, ["/connexion", "/", "/profil", "/habilitations", "/habilitations/ajouter", "/parametres", "/cdc",
                           "/cdc/inscrire", "/cloture-simplifiee", "/mot-de-passe/oublie", "/mot-de-passe/premiere-connexion",
                           "/titulaires/1", "/titulaires/1/dossiers/nouveau", "/dossiers/2", "/dossiers/1/modifier", "/habilitations/2",
-                          "/cdc/organismes/1", "/profil/mot-de-passe", "/habilitations/journal"])  # fmt: skip
+                          "/cdc/organismes/1", "/profil/mot-de-passe", "/habilitations/journal", "/contact",
+                          "/cdc/messages/1"])  # fmt: skip
     return role
 
 

@@ -57,7 +57,7 @@ async def test_le_validateur_nu_ne_trouve_aucune_erreur(base_vide, settings, tmp
                     f"/titulaires/{tid}/dossiers/nouveau", "/cloture-simplifiee", "/habilitations", "/habilitations/ajouter",
                     f"/habilitations/{g.id}", f"/habilitations/{g.id}/suspendre", f"/habilitations/{g.id}/renouveler",
                     "/habilitations/journal", "/habilitations/demandes", "/parametres", "/profil", "/profil/mot-de-passe",
-                    "/delegations", "/aide", "/plan-du-site"):  # fmt: skip
+                    "/delegations", "/aide", "/plan-du-site", "/contact", "/contact/messages"):  # fmt: skip
             pages[f"admin {url}"] = (await c.get(url)).text
         r = await c.post("/habilitations/ajouter", data={"_csrf_token": jeton(pages["admin /habilitations/ajouter"])})
         pages["admin POST /habilitations/ajouter (erreurs)"] = r.text
@@ -65,7 +65,8 @@ async def test_le_validateur_nu_ne_trouve_aucune_erreur(base_vide, settings, tmp
         await connecte(c, agent)
         org = admin.organisme_id
         for url in ("/cdc", "/cdc/inscrire", f"/cdc/organismes/{org}", f"/cdc/organismes/{org}/suspendre",
-                    f"/cdc/organismes/{org}/renouveler", f"/cdc/organismes/{org}/transferer?nouveau={g.id}", "/cdc/demandes"):  # fmt: skip
+                    f"/cdc/organismes/{org}/renouveler", f"/cdc/organismes/{org}/transferer?nouveau={g.id}", "/cdc/demandes",
+                    "/cdc/messages"):  # fmt: skip
             pages[f"agent {url}"] = (await c.get(url)).text
     assert all("<html" in html for html in pages.values())
     assert erreurs_nu(pages, tmp_path) == []

@@ -4,6 +4,7 @@ and the demo data: through the test client, as a gestionnaire would."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -71,6 +72,9 @@ async def test_accueil_est_la_recherche(client, settings):
     assert r.status_code == 200
     assert "Rechercher un titulaire" in t(r) and 'name="nir"' in r.text and 'name="nom"' in r.text
     assert 'href="/delegations"' in r.text and 'href="/cloture-simplifiee"' in r.text
+    # The example under the NIR field is one the search accepts (its key is right).
+    exemple = re.search(r"exemple : ([0-9 ]+)\)", t(r)).group(1)
+    assert lire_nir(exemple)[1] is None, exemple
 
 
 @pytest.mark.parametrize("nom", ["durand", "DURAND", "lefevre", "Lefèvre", "LEFÈVRE"])

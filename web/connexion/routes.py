@@ -24,6 +24,7 @@ from web.formulaires import lire_formulaire
 from web.rendu import rediriger, rendre
 from web.requete import Moi, MoiPeutEtre, OrganismePeutEtre, QuiAgit, adresse, cookie_session
 from web.tables import Utilisateur
+from web.titulaires.donnees_demo import apercu
 
 SUSPENDU_PENDANT = "Ce compte vient d'être suspendu ou son mot de passe renouvelé : la connexion n'a pas été ouverte."
 INFOS = {
@@ -184,8 +185,10 @@ async def fermer_session(request: Request, moi: MoiPeutEtre, acteur: QuiAgit) ->
 
 @get("/aide", name="aide")
 async def aide(request: Request) -> Response:
-    """Public: reachable from the sign-in page."""
-    return await rendre(request, "aide/aide.html")
+    """Public: reachable from the sign-in page. In development only, the demo accounts and the
+    NIR + nom pairs to try (what `portail demo` prints)."""
+    demo = [] if request.app.state.settings.production else await apercu()
+    return await rendre(request, "aide/aide.html", {"demo": demo})
 
 
 router = Router(

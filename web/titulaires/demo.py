@@ -15,20 +15,9 @@ from web.settings import Settings
 from web.tables import PRINCIPAL, Dossier, HistoriqueDossier, Mouvement, Organisme, Utilisateur
 from web.temps import maintenant
 from web.titulaires import service
+from web.titulaires.donnees_demo import OPERATEUR, OPERATEUR_SIRET, TITULAIRES
 from web.titulaires.nir import avec_cle
 
-OPERATEUR_SIRET = "73282932000074"
-# (NIR without key, nom de naissance, nom d'usage, prénom, date de naissance)
-TITULAIRES = {
-    "employeur_public": [
-        ("2850175123456", "Durand", "Lefèvre", "Élodie", dt.date(1985, 1, 14)),
-        ("1790669123457", "Moreau", "", "Hervé", dt.date(1979, 6, 3)),
-    ],
-    "operateur": [
-        ("2910313123458", "Girard", "", "Inès", dt.date(1991, 10, 22)),
-        ("1880744123459", "Bonnet", "", "Loïc", dt.date(1988, 8, 9)),
-    ],
-}
 # (intitulé, statut, heures prévues, heures réalisées, motif)
 DOSSIERS = [
     ("Bureautique avancée", tr.ELABORATION, 21, None, ""),
@@ -49,17 +38,6 @@ async def organisme_inscrit(settings: Settings, donnees: dict[str, str]) -> Util
         await courriels.livrer(settings)
         return admin
     return await Utilisateur.objects().where((Utilisateur.organisme == org.id) & (Utilisateur.role == PRINCIPAL)).first()
-
-
-# The demo organisations, as registered by the Caisse des Dépôts' form.
-EMPLOYEUR = {
-    "siret": "21750001600019", "raison_sociale": "EMPLOYEUR PUBLIC", "type": "employeur_public", "civilite": "Mme",
-    "prenom": "Anne", "nom": "Démo", "courriel": "administrateur.principal@employeur-public.example", "telephone": "01 23 45 67 89",
-}  # fmt: skip
-OPERATEUR = {
-    "siret": OPERATEUR_SIRET, "raison_sociale": "OPÉRATEUR EMPLOI FORMATION", "type": "operateur", "civilite": "M.",
-    "prenom": "Paul", "nom": "Démo", "courriel": "administrateur.principal@operateur.example", "telephone": "01 23 45 67 80",
-}  # fmt: skip
 
 
 async def _operateur(settings: Settings) -> Utilisateur:

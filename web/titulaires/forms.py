@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from web.formulaires import Champ, Courriel, Formulaire, Telephone
-from web.titulaires.nir import LIBELLE, lire_nir
+from web.titulaires.nir import LIBELLE, avec_cle, formater, lire_nir
 
 NIR_AIDE = "15 caractères, avec ou sans espaces"
+# The example's key is computed, so that it is one the search accepts.
+NIR_EXEMPLE = formater(avec_cle("1850175123456"))
 
 
 class Nir(Champ):
@@ -28,7 +30,7 @@ def nom_titulaire() -> Champ:
 class Recherche(Formulaire):
     """ "Rechercher un titulaire": NIR and name, both required, once the form was sent."""
 
-    nir = Nir(aide=NIR_AIDE + " (exemple : 1 85 01 75 123 456 78)")
+    nir = Nir(aide=f"{NIR_AIDE} (exemple : {NIR_EXEMPLE})")
     nom = nom_titulaire()
     soumise = False
 

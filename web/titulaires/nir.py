@@ -36,7 +36,7 @@ def lire_nir(saisie: str) -> tuple[str, str | None]:
 
 
 def formater(nir: str) -> str:
-    """1 85 01 75 123 456 78, as printed on the carte Vitale."""
+    """1 85 01 75 123 456 09, as printed on the carte Vitale."""
     if len(nir) != 15:
         return nir
     return " ".join((nir[0], nir[1:3], nir[3:5], nir[5:7], nir[7:10], nir[10:13], nir[13:]))
