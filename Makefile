@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORTAIL := $(VENV)/bin/portail
 
-.PHONY: run test setup test-sqlite test-postgresql lint bench
+.PHONY: run test setup test-sqlite test-postgresql lint bench captures
 
 run: setup
 	$(PORTAIL) migrate
@@ -32,6 +32,10 @@ test-sqlite: setup
 
 test-postgresql: setup
 	scripts/avec-postgresql $(PY) -m pytest
+
+# Screenshots of /composants and of the main screens at 1280 and 320 px, into var/captures/.
+captures: setup
+	$(PY) scripts/captures.py
 
 lint: setup
 	$(VENV)/bin/ruff check web tests scripts bench

@@ -310,7 +310,34 @@ async def banc_octets(port: int, jeu: dict) -> dict:
             if r.statut != 200:
                 raise EchecRequete(f"GET {chemin} : {r.statut}")
             fichiers[chemin.split("?")[0]] = {"genre": genre, **taille(r.corps)}
-    return {"fragments": mesures, "statiques": fichiers}
+    return {"fragments": mesures, "statiques": fichiers, "connexion": await octets_premiere_visite(port)}
+
+
+async def octets_premiere_visite(port: int) -> dict:
+    """The sign-in page on a first visit (its HTML, CSS and JavaScript, gzipped) and on the next
+    ones: the static files' addresses are versioned and kept a year (Cache-Control immutable), so
+    only the HTML travels again."""
+    cl = Client(port)
+    try:
+        page = await cl.requete("GET", "/connexion")
+        if page.statut != 200:
+            raise EchecRequete(f"GET /connexion : {page.statut}")
+        html = taille(page.corps)["gzip"]
+        css = js = 0
+        gardes = True
+        for chemin in re.findall(rb'(?:src|href)="(/static/[^"]+\.(?:css|js)\?v=[^"]+)"', page.corps):
+            r = await cl.requete("GET", chemin.decode())
+            if r.statut != 200:
+                raise EchecRequete(f"GET {chemin.decode()} : {r.statut}")
+            gardes = gardes and "immutable" in r.entetes.get("cache-control", "")
+            if chemin.split(b"?")[0].endswith(b".css"):
+                css += taille(r.corps)["gzip"]
+            else:
+                js += taille(r.corps)["gzip"]
+    finally:
+        cl.fermer()
+    premiere = html + css + js
+    return {"html": html, "css": css, "js": js, "premiere_visite": premiere, "visites_suivantes": html if gardes else premiere}
 
 
 # --- 5. A flood of /mot-de-passe/evaluer against another page -----------------------------------------

@@ -184,6 +184,17 @@ def rapport(commande: str) -> str:
 
     ligne("Tout le JavaScript, gzip", "≤ 20 Ko", js)
 
+    def premiere_visite(r):
+        c = r["octets"].get("connexion")
+        if c is None:
+            return "—"
+        return (
+            f"{ko(c['premiere_visite'])} (HTML {ko(c['html'])}, CSS {ko(c['css'])}, JS {ko(c['js'])}), puis {ko(c['visites_suivantes'])} : "
+            f"{verdict(c['premiere_visite'] < 60 * 1024 and c['visites_suivantes'] == c['html'])}"
+        )
+
+    ligne("Page de connexion, gzip : première visite, puis les suivantes", "< 60 Ko, puis le HTML seul", premiere_visite)
+
     def inondation(r):
         if "evaluer" not in r:
             return "—"

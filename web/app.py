@@ -7,12 +7,15 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from litestar import Litestar, Request, Response
+from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import MutableScopeHeaders, State
 from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException, ValidationException
 from litestar.middleware import DefineMiddleware
+from litestar.middleware.compression import CompressionMiddleware
 from litestar.middleware.csrf import CSRF_SECRET_LENGTH, CSRFMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.htmx import HTMXPlugin
@@ -24,6 +27,7 @@ from piccolo.engine.postgres import PostgresEngine
 
 from web import courriels, droits, menage, observabilite, panne
 from web.cdc.routes import router as cdc_router
+from web.composants import composants
 from web.connexion.routes import router as connexion_router
 from web.contact.routes import router as contact_router
 from web.contact.routes import router_cdc as contact_cdc_router
@@ -31,9 +35,10 @@ from web.db import moteur
 from web.delegations.routes import router as delegations_router
 from web.dossiers.routes import router as dossiers_router
 from web.dossiers.transitions import LIBELLES_STATUT
-from web.entrees import a_des_controles
+from web.entrees import a_des_controles, suite_locale
 from web.facteurs.routes import router as facteurs_router
 from web.habilitations.routes import router as habilitations_router
+from web.informations.routes import ROUTES as informations_routes
 from web.mesure import ServerTimingMiddleware
 from web.parametres.routes import router as parametres_router
 from web.profil.routes import router as profil_router
@@ -77,9 +82,14 @@ def entetes_securite(settings: Settings):
             if nom.decode() not in h:
                 h.add(nom.decode(), valeur.decode())
         # Pages, fragments, redirects and errors show or lead to personal data: never kept in any
-        # cache. Static files may be.
-        if "cache-control" not in h and not scope.get("path", "").startswith("/static/"):
-            h.add("cache-control", "no-store")
+        # cache. A static file under its versioned address (web.rendu.statique: ?v=<hash>) never
+        # changes: kept a year; without its version, checked again at each use.
+        if "cache-control" not in h:
+            if not scope.get("path", "").startswith("/static/"):
+                h.add("cache-control", "no-store")
+            elif message["status"] == 200:
+                versionne = b"v=" in scope.get("query_string", b"")
+                h.add("cache-control", "public, max-age=31536000, immutable" if versionne else "no-cache")
 
     return avant_envoi
 
@@ -103,11 +113,18 @@ async def refuser_controles(request: Request) -> None:
 
 
 def non_connecte(request: Request, _: Exception) -> Response:
+    """To the sign-in page; a page asked for (a plain GET: a link, a bookmark) is kept in
+    `?suite=` and opened after sign-in (web.connexion.routes.apres_connexion)."""
     demi = request.state.get("demi_session")
-    if demi is not None:
+    if demi is not None:  # a session past the password alone: to its step (the page asked for is not kept)
         return rediriger(request, droits.ETAPES[demi[1]])
-    expiree = "?expiree=1" if request.cookies.get(COOKIE) else ""
-    return rediriger(request, f"/connexion{expiree}")
+    params = {"expiree": "1"} if request.cookies.get(COOKIE) else {}
+    # (Not the home page, nor the CGU: sign-in leads to them anyway.)
+    if request.method == "GET" and not request.headers.get("hx-request") and request.url.path not in ("/", "/cgu"):
+        chemin = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if suite_locale(chemin):
+            params["suite"] = chemin
+    return rediriger(request, "/connexion" + (f"?{urlencode(params)}" if params else ""))
 
 
 def gestion_erreurs() -> dict:
@@ -206,11 +223,14 @@ def create_app(settings: Settings | None = None, *, services: bool = True) -> Li
         verification_en_ligne=verification_en_ligne,
         statique=statique,
         libelles_statut=LIBELLES_STATUT,
+        service=settings.nom_service,
+        operateur=settings.nom_operateur,
+        developpement=settings.env == "development",
     )
     # The component macros (statuses, pagination, a live search's count) are callable from every
     # template without an import, a region's block (rendered alone for htmx) included. Read once:
-    # restart the server after editing one of these three files.
-    for macros in ("statut", "pagination", "recherche"):
+    # restart the server after editing one of these files.
+    for macros in ("statut", "pagination", "recherche", "composants"):
         module = env.get_template(f"macros/{macros}.html").module
         env.globals.update({nom: valeur for nom, valeur in vars(module).items() if not nom.startswith("_")})
 
@@ -229,7 +249,16 @@ def create_app(settings: Settings | None = None, *, services: bool = True) -> Li
             delegations_router,
             contact_router,
             contact_cdc_router,
-            create_static_files_router(path="/static", directories=[ROOT / "static"], name="static"),
+            *informations_routes,
+            composants,
+            # Compressed here only, never pages: a page holds the CSRF token next to what a person
+            # typed, which compression over TLS would let an attacker guess (BREACH).
+            create_static_files_router(
+                path="/static",
+                directories=[ROOT / "static"],
+                name="static",
+                middleware=[DefineMiddleware(CompressionMiddleware, config=CompressionConfig(backend="gzip", minimum_size=512))],
+            ),
             sante,
             observabilite.Metriques,
         ],
@@ -254,6 +283,8 @@ def create_app(settings: Settings | None = None, *, services: bool = True) -> Li
                     cookie_secure=settings.production,
                     cookie_httponly=True,
                     cookie_samesite="lax",
+                    # Static files set no cookie (they are cached, shared, and hold no form).
+                    exclude=["^/static/"],
                 ),
             ),
         ],

@@ -9,6 +9,7 @@ enforced for `operateur` organisations only ("sans conséquence" for employeurs 
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
@@ -125,6 +126,14 @@ def peut_renouveler(acteur: Utilisateur, cible: Utilisateur) -> bool:
 
 # Where a session opened by the password alone goes, whatever page it asks for (web.facteurs).
 ETAPES = {"second_facteur": "/connexion/second-facteur", "enrolement": "/connexion/enrolement"}
+
+
+def apres_connexion(u: Utilisateur, suite: str) -> str:
+    """Where a sign-in leads: the CGU first when they are due (the page asked for follows them),
+    else the page asked for before sign-in, else the home page."""
+    if not cgu_a_jour(u):
+        return "/cgu" + (f"?{urlencode({'suite': suite})}" if suite else "")
+    return suite or "/"
 
 
 def second_facteur_requis(u: Utilisateur, organisme: Organisme | None) -> bool:

@@ -46,3 +46,17 @@ CONTROLES = frozenset(chr(c) for c in (*range(32), 127))
 
 def a_des_controles(texte: str) -> bool:
     return not CONTROLES.isdisjoint(texte)
+
+
+SUITE_MAX = 1000
+
+
+def suite_locale(texte: object) -> str:
+    """Where to go after sign-in (`?suite=`): a path of this site only, else "". One "/" then not
+    another nor a backslash (browsers read "//host" and "/\\host" as another site), printable
+    ASCII, bounded: nothing that could send the person elsewhere (open redirect)."""
+    if not isinstance(texte, str) or not 1 <= len(texte) <= SUITE_MAX or not texte.isascii() or a_des_controles(texte):
+        return ""
+    if not texte.startswith("/") or texte.startswith("//") or "\\" in texte or " " in texte:
+        return ""
+    return texte

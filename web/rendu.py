@@ -198,3 +198,13 @@ def statique(chemin: str) -> str:
 
     empreinte = hashlib.sha256((ROOT / "static" / chemin).read_bytes()).hexdigest()[:12]
     return f"/static/{chemin}?v={empreinte}"
+
+
+async def confirmer(
+    request: Request, *, titre: str, consequence: str, action: str, libelle: str, retour: str, champs: dict[str, str] | None = None
+) -> Response[str]:
+    """The confirmation of a destructive or irreversible action (GET): it names the person or
+    organisation and says what will happen, and holds the real POST form (`action`, the only
+    writer). A page without JavaScript; in the page's dialog with it (region dialogue-contenu)."""
+    c = {"titre": titre, "consequence": consequence, "action": action, "libelle": libelle, "retour": retour, "champs": champs or {}}
+    return await rendre(request, "confirmation.html", {"c": c})

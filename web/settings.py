@@ -29,6 +29,15 @@ class Settings:
     metriques_depuis: tuple = ()
     # Seconds between two housekeeping runs, shared by every instance.
     menage_intervalle: float = 3600.0
+    # The deploying organisation's brand: shown in the header, the footer, page titles, mails and
+    # the legal pages (PORTAIL_NOM_SERVICE, PORTAIL_NOM_OPERATEUR).
+    nom_service: str = "Portail gestionnaire"
+    nom_operateur: str = "Caisse des Dépôts"
+    # The legal pages' publisher details; empty = shown as « à compléter » (PORTAIL_DIRECTEUR_PUBLICATION,
+    # PORTAIL_HEBERGEUR, PORTAIL_ADRESSE_CONTACT).
+    directeur_publication: str = ""
+    hebergeur: str = ""
+    adresse_contact: str = ""
 
     @property
     def production(self) -> bool:
@@ -59,6 +68,11 @@ class Settings:
             server_timing=_oui_non("PORTAIL_SERVER_TIMING", e.get("PORTAIL_SERVER_TIMING", "0")),
             metriques_depuis=_adresses(e.get("PORTAIL_METRICS_ALLOW_IPS", "127.0.0.1, ::1")),
             menage_intervalle=_duree(e.get("PORTAIL_MENAGE_INTERVALLE", "3600"), "PORTAIL_MENAGE_INTERVALLE"),
+            nom_service=_nom(e.get("PORTAIL_NOM_SERVICE", "Portail gestionnaire"), "PORTAIL_NOM_SERVICE"),
+            nom_operateur=_nom(e.get("PORTAIL_NOM_OPERATEUR", "Caisse des Dépôts"), "PORTAIL_NOM_OPERATEUR"),
+            directeur_publication=e.get("PORTAIL_DIRECTEUR_PUBLICATION", "").strip()[:200],
+            hebergeur=e.get("PORTAIL_HEBERGEUR", "").strip()[:300],
+            adresse_contact=e.get("PORTAIL_ADRESSE_CONTACT", "").strip()[:200],
         )
 
 
@@ -98,3 +112,10 @@ def _duree(texte: str, nom: str) -> float:
     if not (texte.isascii() and texte.replace(".", "", 1).isdigit()) or not 0 < float(texte) <= 7 * 86400:
         raise SystemExit(f"{nom} : un nombre de secondes positif, au plus 604800, est attendu ({texte!r}).")
     return float(texte)
+
+
+def _nom(texte: str, nom: str) -> str:
+    texte = texte.strip()
+    if not 1 <= len(texte) <= 80:
+        raise SystemExit(f"{nom} : un nom de 1 à 80 caractères est attendu.")
+    return texte

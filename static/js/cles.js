@@ -55,7 +55,7 @@
     if (connexion) {
       mener(connexion, connexion.dataset.cleConnexion, function (options) {
         return navigator.credentials.get({ publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options) });
-      }, function () { return {}; });
+      }, function () { return connexion.dataset.suite ? { suite: connexion.dataset.suite } : {}; });
     }
     var ajout = e.target.closest("[data-cle-ajout]");
     if (ajout) {

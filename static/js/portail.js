@@ -137,6 +137,29 @@
     var alerte = zone && zone.querySelector(":scope > [data-echec-requete]");
     if (alerte) alerte.remove();
   });
+  // The password checklist is swapped whole at each pause in typing; only the sentences that
+  // changed are announced (#politique-annonce), not the whole list again.
+  function etatPolitique(panneau) {
+    var etat = {};
+    panneau.querySelectorAll(".force, .regle").forEach(function (el) {
+      var texte = el.textContent.replace(/\s+/g, " ").trim();
+      etat[el.classList.contains("force") ? "force" : texte.replace(/^(Non respecté|Respecté) : /, "")] = texte;
+    });
+    return etat;
+  }
+  var avantPolitique = null;
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    if (e.detail.target && e.detail.target.id === "politique-mdp") avantPolitique = etatPolitique(e.detail.target);
+  });
+  document.addEventListener("htmx:afterSwap", function (e) {
+    if (e.detail.target.id === "politique-mdp" && avantPolitique) {
+      var apres = etatPolitique(e.detail.target), changes = [];
+      Object.keys(apres).forEach(function (cle) { if (avantPolitique[cle] !== apres[cle]) changes.push(apres[cle]); });
+      var annonce = document.getElementById("politique-annonce");
+      if (annonce && changes.length) annonce.textContent = changes.join(". ");
+      avantPolitique = null;
+    }
+  });
   document.addEventListener("htmx:afterSwap", function (e) {
     initAfficher(e.detail.elt);
     // After a full form swap (errors), bring the reader to the summary.

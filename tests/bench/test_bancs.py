@@ -33,6 +33,8 @@ def test_les_bancs_tournent_sans_echec(tmp_path):
     assert all(res["pages"][p]["reussies"] > 0 for p in ("nu", "accueil", "habilitations"))
     assert res["recherches"]["plans"]["titulaire"] and res["recherches"]["plans"]["gestionnaire_page"]
     assert len(res["octets"]["fragments"]) == 5 and any(f.endswith(".js") for f in res["octets"]["statiques"])
+    c = res["octets"]["connexion"]  # the sign-in page's first visit: HTML, CSS and JavaScript
+    assert c["css"] > 0 and c["js"] > 0 and c["premiere_visite"] == c["html"] + c["css"] + c["js"] and c["visites_suivantes"] == c["html"]
     e = res["evaluer"]  # the /mot-de-passe/evaluer flood, against /aide alone
     assert e["aide_seule"]["reussies"] > 0 and e["aide_pendant"]["reussies"] > 0 and e["inondation"]["reussies"] > 0
     assert res["workers"]["1"]["reussies"] > 0 and res["workers"]["2"]["reussies"] > 0

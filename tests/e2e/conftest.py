@@ -137,7 +137,7 @@ expect.set_options(timeout=8000)
 # The second factor of each account these journeys enrolled, as its holder keeps it: the
 # application's secret, the last time step used, the recovery codes.
 FACTEURS: dict[str, dict] = {}
-APRES_MOT_DE_PASSE = re.compile(r"/(connexion/(second-facteur|enrolement)|cgu|cdc)?$")
+APRES_MOT_DE_PASSE = re.compile(r"/(connexion/(second-facteur|enrolement)|cgu|cdc)?(\?suite=[^&]*)?$")
 
 
 async def second_facteur(page: Page, identifiant: str) -> None:
@@ -156,7 +156,7 @@ async def second_facteur(page: Page, identifiant: str) -> None:
         codes = await page.get_by_role("list", name="Codes de secours").get_by_role("listitem").all_inner_texts()
         FACTEURS[identifiant] = {"secret": secret, "pas": pas, "secours": codes}
         await page.get_by_role("link", name="Continuer").click()
-    elif page.url.endswith("/connexion/second-facteur"):
+    elif "/connexion/second-facteur" in page.url:  # maybe with the page asked for (?suite=)
         f = FACTEURS[identifiant]
         pas = max(totp.pas_courant(), f["pas"] + 1)
         if pas > totp.pas_courant() + totp.DERIVE:  # two sign-ins within the same 30 s: the next code
@@ -218,3 +218,14 @@ def frontal(boite, base_migree):
     )
     yield f
     f.arreter()
+
+
+async def confirmer(zone, lien: str, bouton: str | None = None, page: Page | None = None) -> None:
+    """A destructive action (issue 14): its link opens the confirmation in the dialog, audited,
+    whose button (`bouton`, else the link's words) does it."""
+    page = page or zone
+    await zone.get_by_role("link", name=lien).click()
+    dialogue = page.get_by_role("dialog")
+    await expect(dialogue).to_be_visible()
+    await audit(page, f"confirmation : {lien}")
+    await dialogue.get_by_role("button", name=bouton or lien).click()

@@ -10,7 +10,7 @@ import sys
 from playwright.async_api import Page, expect
 
 from tests.conftest import siret_valide
-from tests.e2e.conftest import ROOT, audit, champ, premiere_connexion
+from tests.e2e.conftest import ROOT, audit, champ, confirmer, premiere_connexion
 from web.comptes.service import ouvrir_compte
 from web.db import ecriture
 from web.settings import Settings
@@ -66,7 +66,7 @@ async def test_agent_inscrit_renouvelle_et_transfere(page: Page, new_context, bo
     await expect(page.get_by_role("heading", name="MAIRIE DE RECETTE")).to_be_visible()
     await audit(page, "fiche de l'organisme")
     avant = len(boite.messages)
-    await page.get_by_role("button", name="Renouveler le mot de passe de l'administrateur principal").click()
+    await confirmer(page, "Renouveler le mot de passe de l'administrateur principal", "Renouveler le mot de passe")
     await expect(page.get_by_text("Un nouveau mot de passe temporaire a été envoyé")).to_be_visible()
     renouvele = await boite.mot_de_passe("bruno.recette@example.fr", avant)
     await pp.goto("/")
@@ -81,6 +81,9 @@ async def test_agent_inscrit_renouvelle_et_transfere(page: Page, new_context, bo
     await page.reload()
     await champ(page, "Nouvel administrateur principal").select_option(label=f"Carla SUITE ({g.identifiant})")
     await page.get_by_role("button", name="Transférer le rôle d'administrateur principal").click()
+    await expect(page.get_by_role("heading", name="Transférer le rôle d'administrateur principal à Carla SUITE")).to_be_visible()
+    await audit(page, "confirmation du transfert")
+    await page.get_by_role("button", name="Transférer le rôle").click()
     await expect(page.get_by_text("Le rôle d'administrateur principal a été transféré.")).to_be_visible()
     await expect(page.get_by_text(f"Carla SUITE ({g.identifiant})").first).to_be_visible()
     await audit(page, "rôle transféré")
@@ -127,7 +130,7 @@ async def test_agent_recherche_suspend_et_sert_une_demande(page: Page, new_conte
     # Suspension: the principal's session ends and sign-in is refused until reactivation.
     await page.goto(f"/cdc?q={siret}")
     await page.get_by_role("link", name="OFFICE ÉLOIGNÉ").click()
-    await page.get_by_role("button", name="Suspendre l'organisme").click()
+    await confirmer(page, "Suspendre l'organisme")
     await expect(page.get_by_text("L'organisme est suspendu")).to_be_visible()
     await audit(page, "organisme suspendu")
     await pp.goto("/")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from playwright.async_api import Page, expect
 
-from tests.e2e.conftest import audit, champ, premiere_connexion
+from tests.e2e.conftest import audit, champ, confirmer, premiere_connexion
 from tests.e2e.test_habilitations import remplir
 from tests.e2e.test_premiere_connexion import inscrire
 
@@ -41,7 +41,7 @@ async def test_un_mot_de_passe_non_remis_est_renouvele_par_l_administrateur(page
     await expect(page.get_by_text("Les modifications ont bien été enregistrées.")).to_be_visible()
 
     avant = len(boite.messages)
-    await page.get_by_role("region", name="Courriel non remis").get_by_role("button", name="Renouveler le mot de passe").click()
+    await confirmer(page.get_by_role("region", name="Courriel non remis"), "Renouveler le mot de passe", page=page)
     await expect(page.get_by_text("Un nouveau mot de passe temporaire vient de lui être envoyé par courriel.")).to_be_visible()
     await expect(page.get_by_role("region", name="Courriel non remis")).to_have_count(0)
     assert await boite.mot_de_passe("lucie@example.fr", avant)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from playwright.async_api import Page, expect
 
-from tests.e2e.conftest import audit, champ
+from tests.e2e.conftest import audit, champ, confirmer
 from tests.e2e.test_titulaires import gestionnaire, organisme, ouvrir_titulaire, se_connecter, titulaire
 from web.db import ecriture
 from web.dossiers import transitions as tr
@@ -53,7 +53,7 @@ async def test_creation_cree_et_supprime_un_brouillon(page: Page):
     await audit(page, "modifier le dossier")
     await page.get_by_role("button", name="Enregistrer").click()
     await expect(page.get_by_text("Le dossier a bien été enregistré.")).to_be_visible()
-    await page.get_by_role("button", name="Supprimer le dossier").click()
+    await confirmer(page, "Supprimer le dossier")
     await expect(page.get_by_text("Le dossier en cours d'élaboration a été supprimé.")).to_be_visible()
     await expect(page.get_by_text("Aucun dossier de formation.")).to_be_visible()
     await audit(page, "dossier supprimé")
@@ -83,7 +83,7 @@ async def test_validation_valide_rejette_renvoie(page: Page):
     await expect(historique).to_contain_text("Non éligible au CPF")
     await audit(page, "dossier renvoyé, historique")
 
-    await page.get_by_role("link", name="Retour au titulaire").click()
+    await page.get_by_role("link", name="Retour à Élodie").click()
     await page.get_by_role("link", name="Management").click()
     await page.get_by_label("Motif").fill("Sans lien avec le projet professionnel")
     await page.get_by_role("button", name="Rejeter le dossier").click()
@@ -108,7 +108,7 @@ async def test_cloture_fait_baisser_le_solde(page: Page):
     await page.get_by_role("button", name="Clôturer le dossier").click()
     await expect(page.locator("#statut")).to_have_text("Clôturé")
     await audit(page, "dossier clôturé")
-    await page.get_by_role("link", name="Retour au titulaire").click()
+    await page.get_by_role("link", name="Retour à Élodie").click()
     await expect(page.get_by_text("Solde disponible : 29 h")).to_be_visible()
     await expect(page.get_by_role("table", name="Mouvements du compte d'heures")).to_contain_text("-21 h")
 
@@ -132,7 +132,7 @@ async def test_employeur_public_sans_niveau_fait_tout(page: Page):
         6
     )  # header + créé, validé, renvoyé, validé, clôturé
     await audit(page, "employeur public : dossier clôturé")
-    await page.get_by_role("link", name="Retour au titulaire").click()
+    await page.get_by_role("link", name="Retour à Élodie").click()
     await expect(page.get_by_text("Solde disponible : 60 h")).to_be_visible()
 
 

@@ -6,7 +6,7 @@ import re
 
 from playwright.async_api import Page, expect
 
-from tests.e2e.conftest import APRES_MOT_DE_PASSE, audit, champ, premiere_connexion, second_facteur
+from tests.e2e.conftest import APRES_MOT_DE_PASSE, audit, champ, confirmer, premiere_connexion, second_facteur
 from tests.e2e.test_premiere_connexion import inscrire
 from web.comptes.service import ouvrir_compte
 from web.db import ecriture
@@ -130,7 +130,7 @@ async def test_principal_delegue_et_gestionnaire(page: Page, new_context, boite)
     # The other délégué: shown, but neither editable nor renewable; a forced POST is refused.
     await p2.goto(f"/habilitations/{autre.id}")
     await expect(p2.get_by_role("heading", name="M. Paul VOISIN")).to_be_visible()
-    await expect(p2.get_by_role("button", name="Renouveler le mot de passe")).to_have_count(0)
+    await expect(p2.get_by_role("link", name="Renouveler le mot de passe")).to_have_count(0)
     await audit(p2, "fiche d'un autre délégué")
     jeton = await p2.locator("input[name=_csrf_token]").first.get_attribute("value")
     refus = await p2.request.post(f"/habilitations/{autre.id}/renouveler", form={"_csrf_token": jeton}, max_redirects=0)
@@ -267,7 +267,7 @@ async def test_fiche_suspendre_reactiver_renouveler_et_journal(page: Page, new_c
     await expect(page.get_by_label("Clôture", exact=True)).to_be_checked()
 
     # Suspended: the open session ends and signing in is refused; then reactivated.
-    await page.get_by_role("button", name="Suspendre le compte").click()
+    await confirmer(page, "Suspendre le compte")
     await expect(page.get_by_role("status")).to_have_text("Le compte est suspendu : il ne peut plus se connecter.")
     await audit(page, "compte suspendu")
     await p2.reload()
@@ -277,7 +277,7 @@ async def test_fiche_suspendre_reactiver_renouveler_et_journal(page: Page, new_c
 
     # "Renouveler le mot de passe": a new temporary password arrives by mail and works.
     avant = len(boite.messages)
-    await page.get_by_role("button", name="Renouveler le mot de passe").click()
+    await confirmer(page, "Renouveler le mot de passe")
     await expect(page.get_by_role("status")).to_have_text("Un nouveau mot de passe temporaire vient de lui être envoyé par courriel.")
     await premiere_connexion(p2, hugo, await boite.mot_de_passe("hugo.suspens@example.fr", avant), nouveau="Zt8pLm3qWx7vR")
 

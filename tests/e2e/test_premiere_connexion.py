@@ -83,7 +83,10 @@ async def test_premiere_connexion_de_l_administrateur_principal(page: Page, boit
     await nouveau.press_sequentially("azerty")
     await expect(politique).to_contain_text("Force du mot de passe : Très faible")
     await expect(politique.locator(".regle--ko", has_text="Au moins 3 chiffres")).to_be_visible()
-    await expect(politique).to_have_attribute("aria-live", "polite")
+    # Announced once per change: the live region holds only the sentences that changed.
+    annonce = page.locator("#politique-annonce")
+    await expect(annonce).to_have_attribute("aria-live", "polite")
+    await expect(annonce).to_contain_text("Non respecté : Au moins 3 chiffres")
     await audit(page, "règles non respectées (htmx)")
 
     await nouveau.fill("")
@@ -134,7 +137,9 @@ async def test_premiere_connexion_de_l_administrateur_principal(page: Page, boit
     await audit(page, "codes de secours")
     await page.get_by_role("link", name="Continuer").click()
     await expect(page.get_by_role("heading", name="Validation des Conditions Générales d'Utilisation")).to_be_visible()
-    lien = page.get_by_role("link", name="Conditions Générales d'Utilisation (PDF - 2 Ko)")
+    case = page.get_by_label("Je déclare avoir lu, compris et accepté les nouvelles Conditions Générales d'Utilisation (PDF - 2 Ko)")
+    await expect(case).to_be_visible()
+    lien = page.get_by_role("link", name="Conditions Générales d'Utilisation")
     await expect(lien).to_be_visible()
     await audit(page, "CGU")
 

@@ -40,10 +40,10 @@ async def organisme(type_: str) -> int:
     return org.id
 
 
-async def gestionnaire(org_id: int, niveau: str | None, prenom: str = "Lucie", nom: str = "Delahaie") -> str:
+async def gestionnaire(org_id: int, niveau: str | None, prenom: str = "Lucie", nom: str = "Delahaie", role: str = "gestionnaire") -> str:
     """An active gestionnaire at `niveau`, password known, CGU accepted; returns the identifiant."""
     async with ecriture():
-        u = Utilisateur(organisme=org_id, role="gestionnaire", civilite="Mme", prenom=prenom, nom=nom.upper(),
+        u = Utilisateur(organisme=org_id, role=role, civilite="Mme", prenom=prenom, nom=nom.upper(),
                         courriel=f"{prenom}.{secrets.token_hex(4)}@example.fr".lower(), telephone_fixe="01 23 45 67 89",
                         niveau=niveau)  # fmt: skip
         await ouvrir_compte(Settings.from_env(), u)

@@ -100,7 +100,7 @@ async def second_facteur(client, compte: Compte, r):
         assert len(compte.secours) == 10
         suite = await client.get("/", follow_redirects=False)
         return suite
-    if lieu == "/connexion/second-facteur":
+    if lieu.startswith("/connexion/second-facteur"):  # with, maybe, the page asked for before sign-in
         page = await client.get(lieu)
         pas = max(totp.pas_courant(), compte.pas + 1)
         if compte.totp and pas <= totp.pas_courant() + totp.DERIVE:

@@ -48,6 +48,8 @@ async def test_table_des_droits(monde, settings):
     routes = [
         ("GET", "/cdc"), ("GET", "/cdc/inscrire"), ("POST", "/cdc/inscrire"), ("GET", f"/cdc/organismes/{org}"),
         ("GET", f"/cdc/organismes/{org}/inscrit"), ("POST", f"/cdc/organismes/{org}/renouveler"),
+        ("GET", f"/cdc/organismes/{org}/renouveler"), ("GET", f"/cdc/organismes/{org}/suspendre"),
+        ("GET", f"/cdc/organismes/{org}/transferer?nouveau={monde['gestionnaire'].id}"),
         ("POST", f"/cdc/organismes/{org}/transferer"), ("POST", f"/cdc/organismes/{org}/suspendre"),
         ("POST", f"/cdc/organismes/{org}/reactiver"), ("GET", "/cdc/demandes"), ("POST", "/cdc/demandes/999/renouveler"),
     ]  # fmt: skip

@@ -222,7 +222,9 @@ async def test_un_mot_de_passe_non_remis_se_voit_chez_qui_peut_le_renouveler(cli
     assert f"Mme Lucie DELAHAIE ({g.identifiant}) : non remis à lucie@inconnu.example, {refus}" in page
     fiche = await client.get(f"/habilitations/{g.id}")
     assert "Courriel non remis Le courriel contenant le mot de passe temporaire n'a pas pu être remis à lucie@inconnu.example" in t(fiche)
-    assert fiche.text.count(f'action="/habilitations/{g.id}/renouveler"') == 2  # in the notice, and with the other actions
+    # In the notice and with the other actions: links to the confirmation, which holds the form.
+    assert fiche.text.count(f'href="/habilitations/{g.id}/renouveler"') == 2
+    assert f'action="/habilitations/{g.id}/renouveler"' in (await client.get(f"/habilitations/{g.id}/renouveler")).text
 
     r = await poster(client, f"/habilitations/{g.id}", f"/habilitations/{g.id}/renouveler", {})
     assert r.status_code == 303
@@ -237,4 +239,4 @@ async def test_un_mot_de_passe_non_remis_se_voit_chez_qui_peut_le_renouveler(cli
         assert f"Mme Anne MARTIN ({admin.identifiant}) – EMPLOYEUR PUBLIC : non remis à {admin.courriel}" in page
         fiche = await cdc.get(f"/cdc/organismes/{admin.organisme_id}")
         assert "Courriel non remis" in t(fiche)
-        assert f'action="/cdc/organismes/{admin.organisme_id}/renouveler"' in fiche.text
+        assert f'href="/cdc/organismes/{admin.organisme_id}/renouveler"' in fiche.text

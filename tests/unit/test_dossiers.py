@@ -52,6 +52,7 @@ ROUTES = [
     ("GET", "/dossiers/{did}", tr.ELABORATION, None, "consultation", 200),
     ("GET", "/dossiers/{did}/modifier", tr.ELABORATION, None, "creation", 200),
     ("POST", "/dossiers/{did}/modifier", tr.ELABORATION, FORM, "creation", 303),
+    ("GET", "/dossiers/{did}/supprimer", tr.ELABORATION, None, "creation", 200),
     ("POST", "/dossiers/{did}/supprimer", tr.ELABORATION, {}, "creation", 303),
     ("POST", "/dossiers/{did}/valider", tr.ELABORATION, {}, "validation", 303),
     ("POST", "/dossiers/{did}/rejeter", tr.ELABORATION, {"motif": "Hors CPF"}, "validation", 303),

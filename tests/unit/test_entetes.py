@@ -80,3 +80,35 @@ async def test_server_timing_seulement_sur_demande(client, settings):
     mesure = dataclasses.replace(settings, server_timing=True)
     async with AsyncTestClient(app=create_app(mesure, services=False)) as c:
         assert (await c.get("/connexion")).headers["server-timing"].startswith("app;dur=")
+
+
+# --- Static files (issue 14): compressed, cached for a year under a versioned URL, no cookie ------
+
+
+def adresses_statiques(html: str) -> list[str]:
+    import re
+
+    return re.findall(r'(?:href|src)="(/static/[^"]+)"', html)
+
+
+async def test_les_fichiers_statiques_sont_compresses_gardes_un_an_et_sans_cookie(client):
+    page = await client.get("/connexion", headers={"accept-encoding": "gzip"})
+    adresses = adresses_statiques(page.text)
+    assert {a.split("?")[0] for a in adresses} >= {"/static/css/jetons.css", "/static/css/portail.css", "/static/js/portail.js"}
+    client.cookies.clear()
+    for adresse in adresses:
+        assert "?v=" in adresse, adresse  # versioned: a new file gets a new address
+        r = await client.get(adresse, headers={"accept-encoding": "gzip"})
+        assert r.status_code == 200, adresse
+        assert r.headers.get("content-encoding") == "gzip", adresse
+        assert "max-age=31536000" in r.headers["cache-control"] and "immutable" in r.headers["cache-control"], adresse
+        assert "set-cookie" not in r.headers, adresse
+    # Without its version, the file is checked again at each use.
+    assert (await client.get("/static/css/portail.css")).headers["cache-control"] == "no-cache"
+
+
+async def test_les_pages_ne_sont_jamais_compressees(client):
+    """BREACH: a page holds the CSRF token next to what a person typed."""
+    for url in ("/connexion", "/aide", "/plan-du-site"):
+        r = await client.get(url, headers={"accept-encoding": "gzip, br"})
+        assert "content-encoding" not in r.headers, url

@@ -19,7 +19,7 @@ from web.organismes.forms import TYPES as TYPES_ORGANISME
 from web.organismes.forms import FormInscription
 from web.organismes.service import SiretDejaInscrit, inscrire
 from web.pagination import paginer
-from web.rendu import rediriger, rendre, verifier_champ
+from web.rendu import confirmer, rediriger, rendre, verifier_champ
 from web.renouvellement import service as renouvellement
 from web.requete import Moi, QuiAgit
 from web.tables import ACTIF, PRINCIPAL, SUSPENDU, Organisme
@@ -108,6 +108,50 @@ async def fiche(request: Request, id_: FromPath[str], moi: Moi) -> Response:
     return await rendre(request, "cdc/organisme.html", ctx)
 
 
+@get("/organismes/{id_:str}/renouveler")
+async def confirmer_renouveler(request: Request, id_: FromPath[str], moi: Moi) -> Response:
+    org = await organisme_ou_404(id_)
+    principal = await service.principal_de(org.id)
+    if principal is None or not droits.peut_renouveler(moi, principal):
+        raise droits.Interdit
+    nom = f"{principal.prenom} {principal.nom}"
+    return await confirmer(
+        request, titre=f"Renouveler le mot de passe de {nom}", libelle="Renouveler le mot de passe",
+        consequence=f"Le mot de passe actuel de {nom}, administrateur principal de {org.raison_sociale}, ne fonctionnera plus "
+        f"et ses sessions seront fermées : un mot de passe temporaire lui sera envoyé à {principal.courriel}.",
+        action=f"/cdc/organismes/{org.id}/renouveler", retour=f"/cdc/organismes/{org.id}",
+    )  # fmt: skip
+
+
+@get("/organismes/{id_:str}/transferer")
+async def confirmer_transferer(request: Request, id_: FromPath[str]) -> Response:
+    """Reached from the organisation page's choice of the new principal (a GET form)."""
+    org = await organisme_ou_404(id_)
+    form = FormTransfert.lire(dict(request.query_params))
+    nouveau = next((c for c in await service.candidats(org.id) if c["id"] == form.nouveau), None)
+    principal = await service.principal_de(org.id)
+    if nouveau is None:
+        return rediriger(request, f"/cdc/organismes/{org.id}?erreur=transfert")
+    nom = f"{nouveau['prenom']} {nouveau['nom']}"
+    ancien = f" {principal.prenom} {principal.nom} deviendra gestionnaire." if principal else ""
+    return await confirmer(
+        request, titre=f"Transférer le rôle d'administrateur principal à {nom}", libelle="Transférer le rôle",
+        consequence=f"{nom} deviendra administrateur principal de {org.raison_sociale}.{ancien}",
+        action=f"/cdc/organismes/{org.id}/transferer", retour=f"/cdc/organismes/{org.id}", champs={"nouveau": str(nouveau["id"])},
+    )  # fmt: skip
+
+
+@get("/organismes/{id_:str}/suspendre")
+async def confirmer_suspendre(request: Request, id_: FromPath[str]) -> Response:
+    org = await organisme_ou_404(id_)
+    return await confirmer(
+        request, titre=f"Suspendre l'organisme {org.raison_sociale}", libelle="Suspendre l'organisme",
+        consequence=f"Aucun gestionnaire de {org.raison_sociale} ne pourra plus se connecter au portail. "
+        "Vous pourrez réactiver l'organisme.",
+        action=f"/cdc/organismes/{org.id}/suspendre", retour=f"/cdc/organismes/{org.id}",
+    )  # fmt: skip
+
+
 @post("/organismes/{id_:str}/renouveler")
 async def renouveler(request: Request, id_: FromPath[str], moi: Moi, acteur: QuiAgit) -> Response:
     org = await organisme_ou_404(id_)
@@ -165,8 +209,11 @@ router = Router(
         inscrire_organisme,
         inscrit,
         fiche,
+        confirmer_renouveler,
         renouveler,
+        confirmer_transferer,
         transferer,
+        confirmer_suspendre,
         suspendre,
         reactiver,
         demandes,

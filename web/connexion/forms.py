@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from web.comptes.identifiant import normaliser_identifiant
 from web.comptes.politique import Evaluation, evaluer_hors_boucle, message_erreur
+from web.entrees import suite_locale
 from web.formulaires import Brut, Case, Champ, Formulaire
 
 MAX_MOT_DE_PASSE = 1024  # refused before hashing: argon2 on megabytes is a denial of service
@@ -39,9 +40,20 @@ class MotDePasse(Champ):
         return valeur
 
 
+class Suite(Champ):
+    """The page asked for before sign-in (web.entrees.suite_locale): a local path, or ""."""
+
+    def __init__(self) -> None:
+        super().__init__("Page demandée", requis=False)
+
+    def lire(self, donnees, nom, erreurs):
+        return suite_locale(donnees.get(nom, ""))
+
+
 class FormConnexion(Formulaire):
     identifiant = Identifiant()
     mot_de_passe = MotDePasse("Mot de passe", manquant="Saisissez votre mot de passe.")
+    suite = Suite()
 
     @property
     def cle(self) -> str:
@@ -88,3 +100,4 @@ class FormMotDePasseConnecte(FormNouveauMotDePasse):
 
 class FormCgu(Formulaire):
     accepte = Case("J'accepte", manquant="Cochez la case pour accepter les Conditions Générales d'Utilisation.")
+    suite = Suite()

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+from urllib.parse import urlencode
 
 from litestar import Request, Response, Router, get, post
 from litestar.exceptions import TooManyRequestsException
@@ -17,7 +18,8 @@ from web.comptes.identifiant import normaliser_identifiant
 from web.comptes.mot_de_passe import DEJA_UTILISE, changer, deja_utilise
 from web.connexion import appareil, service
 from web.connexion.forms import FormCgu, FormConnexion, FormMotDePasseConnecte, FormNouveauMotDePasse
-from web.droits import ETAPES, cgu_a_jour, exiger_session
+from web.droits import ETAPES, apres_connexion, cgu_a_jour, exiger_session
+from web.entrees import suite_locale
 from web.facteurs import service as facteurs
 from web.formulaires import lire_formulaire
 from web.rendu import rediriger, rendre
@@ -42,11 +44,12 @@ async def verifier_identite(request: Request, cle: str, mot_de_passe: str) -> tu
 
 @get("/connexion", name="connexion")
 async def page_connexion(request: Request, moi: MoiPeutEtre) -> Response:
-    if moi is not None:
-        return rediriger(request, "/")
     q = request.query_params
+    suite = suite_locale(q.get("suite", ""))
+    if moi is not None:
+        return rediriger(request, apres_connexion(moi, suite))
     cle = "mot_de_passe" if q.get("mot_de_passe") == "modifie" else next((k for k in ("deconnecte", "expiree") if q.get(k)), None)
-    return await rendre(request, "connexion/connexion.html", {"form": FormConnexion(), "info": INFOS.get(cle or "")})
+    return await rendre(request, "connexion/connexion.html", {"form": FormConnexion(suite=suite), "info": INFOS.get(cle or "")})
 
 
 @post("/connexion")
@@ -60,14 +63,19 @@ async def se_connecter(request: Request) -> Response:
     acteur = Acteur.de(u, adresse(request))
     if u.mot_de_passe_temporaire:
         await service.changement_impose(u, acteur)
-        reponse = await rendre(request, "connexion/premiere.html", {"identifiant": u.identifiant})
+        # The guide's banner, on the sign-in page above the form.
+        reponse = await rendre(request, "connexion/connexion.html", {"form": FormConnexion(), "premiere": u.identifiant})
         reponse.set_cookie(appareil.cookie(request, u.identifiant))
         return reponse
     etape = await facteurs.etape_apres_mot_de_passe(u)
     jeton = await service.ouvrir_session(u, acteur, request.cookies.get(sessions.COOKIE), etape)
     if jeton is None:
         return await rendre(request, "connexion/connexion.html", {"form": form, "echec": SUSPENDU_PENDANT}, status_code=422)
-    reponse = rediriger(request, ETAPES.get(etape) or ("/" if cgu_a_jour(u) else "/cgu"))
+    if etape:  # the second step (or the required enrolment) first; the page asked for follows the second step
+        suite = f"?{urlencode({'suite': form.suite})}" if form.suite and etape == "second_facteur" else ""
+        reponse = rediriger(request, ETAPES[etape] + suite)
+    else:
+        reponse = rediriger(request, apres_connexion(u, form.suite))
     reponse.set_cookie(cookie_session(request, jeton))
     reponse.set_cookie(appareil.cookie(request, u.identifiant))
     return reponse
@@ -136,15 +144,17 @@ async def changer_premiere_connexion(request: Request) -> Response:
 
 
 async def page_cgu(request: Request, form: FormCgu, status_code: int = 200) -> Response:
-    ctx = {"form": form, "cgu_fichier": cgu.FICHIER, "cgu_taille": cgu.taille_affichee()}
+    # The guide keeps the left menu beside the CGU (its entries lead back here until they are accepted).
+    ctx = {"form": form, "cgu_fichier": cgu.FICHIER, "cgu_taille": cgu.taille_affichee(), "menu_avant_cgu": True}
     return await rendre(request, "connexion/cgu.html", ctx, status_code=status_code)
 
 
 @get("/cgu", guards=[exiger_session], name="cgu")
 async def cgu_a_valider(request: Request, moi: Moi) -> Response:
+    suite = suite_locale(request.query_params.get("suite", ""))
     if cgu_a_jour(moi):
-        return rediriger(request, "/")
-    return await page_cgu(request, FormCgu())
+        return rediriger(request, suite or "/")
+    return await page_cgu(request, FormCgu(suite=suite))
 
 
 @post("/cgu", guards=[exiger_session])
@@ -156,7 +166,7 @@ async def valider_cgu(request: Request, moi: Moi, acteur: QuiAgit) -> Response:
         return await page_cgu(request, form, 422)
     if not cgu_a_jour(moi):  # a replayed form records nothing twice
         await service.accepter_cgu(moi, acteur)
-    return rediriger(request, "/")
+    return rediriger(request, form.suite or "/")
 
 
 @post("/deconnexion", name="deconnexion")

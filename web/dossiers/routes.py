@@ -16,7 +16,7 @@ from web.dossiers.forms import FormCloture, FormClotureSimplifiee, FormDossier, 
 from web.droits import Interdit, exiger_organisme
 from web.entrees import id_ou_404, trouve
 from web.formulaires import Erreurs, lire_formulaire
-from web.rendu import rediriger, rendre
+from web.rendu import confirmer, rediriger, rendre
 from web.requete import Moi, QuiAgit, SonOrganisme
 from web.tables import Dossier
 from web.titulaires import service as titulaires
@@ -148,6 +148,19 @@ async def transition(request: Request, dossier_id: str, action: str, moi: Moi, o
     return await page(request, moi, organisme, d, erreurs, donnees, 422)
 
 
+@get("/dossiers/{dossier_id:str}/supprimer")
+async def confirmer_supprimer(request: Request, dossier_id: FromPath[str], moi: Moi, organisme: SonOrganisme) -> Response:
+    d = await dossier_ou_404(moi, organisme, dossier_id)
+    exiger(moi, organisme, "supprimer")
+    t = await titulaires.charger(moi, organisme, d.titulaire)
+    nom = f"{t.prenom} {t.nom_usage or t.nom_naissance}"
+    return await confirmer(
+        request, titre=f"Supprimer le dossier « {d.intitule} »", libelle="Supprimer le dossier",
+        consequence=f"Le dossier de formation « {d.intitule} » de {nom} sera supprimé définitivement.",
+        action=f"/dossiers/{d.id}/supprimer", retour=f"/dossiers/{d.id}",
+    )  # fmt: skip
+
+
 @post("/dossiers/{dossier_id:str}/supprimer")
 async def supprimer(request: Request, dossier_id: FromPath[str], moi: Moi, organisme: SonOrganisme, acteur: QuiAgit) -> Response:
     async def faire(d: Dossier, _donnees) -> str:
@@ -245,6 +258,7 @@ router = Router(
         page_modifier,
         modifier,
         page_dossier,
+        confirmer_supprimer,
         supprimer,
         valider,
         rejeter,

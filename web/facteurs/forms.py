@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from web.connexion.forms import Suite
 from web.formulaires import Brut, Champ, Formulaire
 
 
@@ -47,3 +48,4 @@ class FormReponseCle(Formulaire):
 
     reponse = Brut("Réponse", max_len=20_000)
     nom = Brut("Nom de la clé d'accès", max_len=64)
+    suite = Suite()  # the page asked for before sign-in

@@ -10,8 +10,8 @@ from litestar.params import FromPath
 
 from web import droits, sessions
 from web.acteur import Acteur
-from web.droits import cgu_a_jour, exiger_connexion, exiger_session
-from web.entrees import id_ou_404, trouve
+from web.droits import apres_connexion, exiger_connexion, exiger_session
+from web.entrees import id_ou_404, suite_locale, trouve
 from web.facteurs import service, totp
 from web.facteurs.forms import FormCodeSecours, FormCodeTotp, FormConfirmation, FormNomCle, FormReponseCle
 from web.formulaires import lire_formulaire
@@ -49,14 +49,15 @@ def _jeton(request: Request) -> str:
     return request.cookies.get(sessions.COOKIE, "")
 
 
-async def _completer(request: Request, u: Utilisateur, etape: str, apres: Response | None = None) -> Response:
-    """The half session becomes a full one under a new token; on to the CGU or the portal."""
+async def _completer(request: Request, u: Utilisateur, etape: str, apres: Response | None = None, suite: str = "") -> Response:
+    """The half session becomes a full one under a new token; on to the CGU, the page asked for
+    before sign-in (`suite`) or the portal."""
     jeton = await sessions.completer(_jeton(request), etape)
     if jeton is None:
         reponse = rediriger(request, "/connexion?expiree=1")
         reponse.set_cookie(cookie_session(request, None))
         return reponse
-    reponse = apres or rediriger(request, "/" if cgu_a_jour(u) else "/cgu")
+    reponse = apres or rediriger(request, apres_connexion(u, suite))
     reponse.set_cookie(cookie_session(request, jeton))
     return reponse
 
@@ -74,7 +75,9 @@ def _json(donnees: dict, status_code: int = 200) -> Response:
 
 async def page_second_facteur(request: Request, u: Utilisateur, status_code: int = 200, **ctx) -> Response:
     f = await service.facteurs(u.id)
-    ctx = {"form_totp": FormCodeTotp(), "form_secours": FormCodeSecours(), "facteurs": f, **_cles(request), **ctx}
+    # The page asked for before sign-in rides along in the address the forms post to.
+    suite = suite_locale(request.query_params.get("suite", ""))
+    ctx = {"form_totp": FormCodeTotp(), "form_secours": FormCodeSecours(), "facteurs": f, "suite": suite, **_cles(request), **ctx}
     return await rendre(request, "facteurs/second_facteur.html", ctx, status_code=status_code)
 
 
@@ -101,7 +104,7 @@ async def verifier_second_facteur(request: Request) -> Response:
     echec = await service.verifier_code(request.app.state.settings, u, form.secours if secours else form.code, acteur)
     if echec:
         return await page_second_facteur(request, u, 422, echec=echec)
-    return await _completer(request, u, "second_facteur")
+    return await _completer(request, u, "second_facteur", suite=suite_locale(request.query_params.get("suite", "")))
 
 
 @post("/connexion/second-facteur/cle/options")
@@ -124,8 +127,7 @@ async def verifier_cle_connexion(request: Request) -> Response:
     echec = await service.verifier_cle(request.app.state.settings, u, form.reponse, defi, Acteur.de(u, adresse(request)))
     if echec:
         return _json({"erreur": echec}, 422)
-    reponse = await _completer(request, u, "second_facteur", _json({"aller": "/" if cgu_a_jour(u) else "/cgu"}))
-    return reponse
+    return await _completer(request, u, "second_facteur", _json({"aller": apres_connexion(u, form.suite)}))
 
 
 # --- Enrolment (required after the password, or from « Sécurité du compte ») -------------------

@@ -9,9 +9,9 @@ from web.tables import CIVILITES
 
 # Guide, "Ajouter un gestionnaire": what each level allows (cumulative).
 DESCRIPTIONS_NIVEAUX = {
-    "consultation": "Ce profil permet de mettre à jour les coordonnées des titulaires, de modifier les coordonnées bancaires "
-    "selon les modalités en vigueur sur le portail, de consulter le compte d'heures du titulaire, ainsi que de consulter "
-    "les dossiers de formation des titulaires.",
+    # Only what the guide shows (its text here is partly illegible; no bank details exist in the portal).
+    "consultation": "Ce profil permet de mettre à jour les coordonnées des titulaires, de consulter le compte d'heures du "
+    "titulaire, ainsi que de consulter les dossiers de formation des titulaires.",
     "creation": "Ce profil cumule les droits du profil précédent et la possibilité de créer, d'enregistrer, de supprimer un "
     "dossier de formation « en cours d'élaboration ».",
     "validation": "Ce profil cumule les droits du profil précédent et la possibilité de valider et rejeter un dossier de "
@@ -25,8 +25,9 @@ def _texte(libelle: str, journal: str) -> Champ:
     return Champ(libelle, en_ligne=True, autocomplete="off", journal=journal)
 
 
-def _telephone(libelle: str) -> Telephone:
-    return Telephone(libelle, en_ligne=True, autocomplete="off", decrit="aide-telephone", journal=libelle.lower())
+def _telephone(libelle: str, placeholder: str | None = None) -> Telephone:
+    attrs = {"placeholder": placeholder} if placeholder else None
+    return Telephone(libelle, en_ligne=True, autocomplete="off", decrit="aide-telephone", journal=libelle.lower(), attrs=attrs)
 
 
 class FormGestionnaire(Formulaire):
@@ -41,8 +42,9 @@ class FormGestionnaire(Formulaire):
         "Confirmation courriel", max_len=254, manquant="Confirmez le courriel.", en_ligne=True, autocomplete="off"
     )
     telephone_fixe = _telephone("Téléphone fixe")
-    telephone_portable = _telephone("Téléphone portable")
-    fonction = Champ("Fonction", requis=False, autocomplete="off", journal="fonction")
+    # The guide's placeholders, beside (never instead of) the labels.
+    telephone_portable = _telephone("Téléphone portable", "Entrer le téléphone portable")
+    fonction = Champ("Fonction", requis=False, autocomplete="off", journal="fonction", attrs={"placeholder": "Entrer la fonction"})
     unite = Brut("Unité", max_len=12, journal="unité")
     nouvelle_unite = Brut("Nouvelle unité", max_len=1000)
     niveau = Brut("Niveau d'habilitation", max_len=20)

@@ -20,7 +20,7 @@ from web.journal import TYPES
 from web.journal import page as journal_de
 from web.pagination import paginer
 from web.parametres.service import unites
-from web.rendu import rediriger, rendre, verifier_champ
+from web.rendu import confirmer, rediriger, rendre, verifier_champ
 from web.requete import Moi, QuiAgit
 from web.tables import ACTIF, DELEGUE, SUSPENDU, Utilisateur
 
@@ -158,6 +158,33 @@ async def agir_sur(request: Request, id_: str, moi: Moi, permis, faire) -> Respo
     return rediriger(request, f"/habilitations/{g.id}?{await faire(g)}")
 
 
+async def confirmer_sur(request: Request, id_: str, moi: Moi, permis, action: str, **textes) -> Response:
+    """The confirmation page of an action on a gestionnaire's account (same rights as the action)."""
+    g = await gestionnaire_gere(moi, id_)
+    if not permis(moi, g):
+        raise Interdit
+    nom = f"{g.prenom} {g.nom}"
+    textes = {k: v.format(nom=nom, courriel=g.courriel) for k, v in textes.items()}
+    return await confirmer(request, action=f"/habilitations/{g.id}/{action}", retour=f"/habilitations/{g.id}", **textes)
+
+
+@get("/{id_:str}/suspendre")
+async def confirmer_suspendre(request: Request, id_: FromPath[str], moi: Moi) -> Response:
+    return await confirmer_sur(
+        request, id_, moi, droits.peut_gerer, "suspendre", titre="Suspendre le compte de {nom}",
+        consequence="{nom} ne pourra plus se connecter au portail. Vous pourrez réactiver son compte.", libelle="Suspendre le compte",
+    )  # fmt: skip
+
+
+@get("/{id_:str}/renouveler")
+async def confirmer_renouveler(request: Request, id_: FromPath[str], moi: Moi) -> Response:
+    return await confirmer_sur(
+        request, id_, moi, droits.peut_renouveler, "renouveler", titre="Renouveler le mot de passe de {nom}",
+        consequence="Le mot de passe actuel de {nom} ne fonctionnera plus : un mot de passe temporaire lui sera envoyé à {courriel}.",
+        libelle="Renouveler le mot de passe",
+    )  # fmt: skip
+
+
 @post("/{id_:str}/suspendre")
 async def suspendre(request: Request, id_: FromPath[str], moi: Moi, acteur: QuiAgit) -> Response:
     async def faire(g):
@@ -203,5 +230,8 @@ async def journal(request: Request, moi: Moi) -> Response:
 router = Router(
     path="/habilitations",
     guards=[droits.exiger_administrateur],
-    route_handlers=[recherche, page_ajouter, ajouter, cree, fiche, enregistrer, suspendre, reactiver, renouveler, journal],
+    route_handlers=[
+        recherche, page_ajouter, ajouter, cree, fiche, enregistrer, confirmer_suspendre, suspendre, reactiver,
+        confirmer_renouveler, renouveler, journal,
+    ],  # fmt: skip
 )

@@ -12,7 +12,7 @@ from web.formulaires import lire_formulaire
 from web.organismes.forms import TYPES
 from web.parametres import service
 from web.parametres.forms import FormRenommer, FormSecondFacteur, FormUnite
-from web.rendu import rediriger, rendre
+from web.rendu import confirmer, rediriger, rendre
 from web.requete import Moi, QuiAgit
 from web.tables import Unite
 
@@ -88,6 +88,17 @@ async def renommer(request: Request, id_: FromPath[str], moi: Moi, acteur: QuiAg
     return rediriger(request, "/parametres?fait=renommee")
 
 
+@get("/unites/{id_:str}/supprimer")
+async def confirmer_supprimer(request: Request, id_: FromPath[str], moi: Moi) -> Response:
+    exiger_principal(moi)
+    unite = await unite_ou_404(moi, id_)
+    return await confirmer(
+        request, titre=f"Supprimer l'unité {unite.nom}", libelle="Supprimer l'unité",
+        consequence=f"L'unité {unite.nom} ne sera plus proposée pour les gestionnaires de votre organisme.",
+        action=f"/parametres/unites/{unite.id}/supprimer", retour="/parametres",
+    )  # fmt: skip
+
+
 @post("/unites/{id_:str}/supprimer")
 async def supprimer(request: Request, id_: FromPath[str], moi: Moi, acteur: QuiAgit) -> Response:
     exiger_principal(moi)
@@ -100,5 +111,7 @@ async def supprimer(request: Request, id_: FromPath[str], moi: Moi, acteur: QuiA
 
 
 router = Router(
-    path="/parametres", guards=[droits.exiger_administrateur], route_handlers=[parametres, second_facteur, ajouter, renommer, supprimer]
+    path="/parametres",
+    guards=[droits.exiger_administrateur],
+    route_handlers=[parametres, second_facteur, ajouter, renommer, confirmer_supprimer, supprimer],
 )

@@ -6,8 +6,9 @@ from __future__ import annotations
 from web.formulaires import Confirmation, Courriel, Formulaire, Telephone
 
 
-def _telephone(libelle: str) -> Telephone:
-    return Telephone(libelle, en_ligne=True, autocomplete="tel", decrit="aide-telephone", journal=libelle.lower())
+def _telephone(libelle: str, placeholder: str | None = None) -> Telephone:
+    attrs = {"placeholder": placeholder} if placeholder else None
+    return Telephone(libelle, en_ligne=True, autocomplete="tel", decrit="aide-telephone", journal=libelle.lower(), attrs=attrs)
 
 
 class FormMesCoordonnees(Formulaire):
@@ -16,7 +17,7 @@ class FormMesCoordonnees(Formulaire):
         "Confirmation courriel", max_len=254, manquant="Confirmez le courriel.", en_ligne=True, autocomplete="email"
     )
     telephone_fixe = _telephone("Téléphone fixe")
-    telephone_portable = _telephone("Téléphone portable")
+    telephone_portable = _telephone("Téléphone portable", "N° de téléphone portable")  # the guide's placeholder
 
     def verifier(self) -> None:
         e = self.erreurs
