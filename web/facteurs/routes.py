@@ -189,7 +189,7 @@ async def options_cle_ajout(request: Request) -> Response:
     qui = _titulaire(request)
     if qui is None:
         return _json({"erreur": "Votre session a expiré. Identifiez-vous à nouveau."}, 401)
-    options, defi = await service.options_enregistrement(qui[0])
+    options, defi = await service.options_enregistrement(request.app.state.settings, qui[0])
     await sessions.poser_defi(_jeton(request), defi)
     return Response(options, status_code=200, media_type="application/json")
 

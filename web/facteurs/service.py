@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -282,12 +283,11 @@ async def _clone(settings: Settings, u: Utilisateur, cle: CleAcces, acteur: Acte
     file_d_envoi.reveiller()
 
 
-async def options_enregistrement(u: Utilisateur) -> tuple[str, str]:
+async def options_enregistrement(settings: Settings, u: Utilisateur) -> tuple[str, str]:
     cles = await CleAcces.select(CleAcces.credential_id, CleAcces.transports).where(CleAcces.utilisateur == u.id)
-    settings = Settings.from_env()
     options = generate_registration_options(
         rp_id=rp_id(settings),
-        rp_name="Portail gestionnaire",
+        rp_name=settings.nom_service,
         user_name=u.identifiant,
         user_id=f"portail-{u.id}".encode(),
         user_display_name=f"{u.prenom} {u.nom}",
@@ -498,7 +498,5 @@ async def code_demo(settings: Settings, identifiant: str) -> tuple[str, int] | N
     secret = totp.ouvrir(settings.secret_key, row["secret"]) if row else None
     if secret is None:
         return None
-    import time
-
     maintenant_s = time.time()
     return totp.code_du_pas(secret, totp.pas_courant(maintenant_s)), totp.PERIODE - int(maintenant_s) % totp.PERIODE
