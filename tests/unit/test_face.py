@@ -14,7 +14,8 @@ from tests.unit.conftest import connecte, creer_gestionnaire, creer_organisme, j
 from tests.unit.htmx import page
 from tests.unit.test_titulaires import titulaire
 from web.app import create_app
-from web.tables import Utilisateur
+from web.file_d_envoi import ouvrir
+from web.tables import Courriel, Utilisateur
 
 PAGES_OBLIGATOIRES = {
     "/accessibilite": "Accessibilité : partiellement conforme",
@@ -66,6 +67,11 @@ async def test_le_nom_du_service_et_de_l_operateur_viennent_des_reglages(base_vi
         assert "Portail des employeurs" in p.select_one("header").get_text()
         assert "opéré par Opérateur Exemple" in p.select_one("footer").get_text()
         assert "édité par Opérateur Exemple" in t(r)
+    # The mails too: the principal's temporary password.
+    await creer_organisme(marque)
+    courriel = await Courriel.objects().first()
+    assert courriel.sujet == "Portail des employeurs : votre mot de passe temporaire"
+    assert "Un compte vient de vous être ouvert sur le Portail des employeurs." in ouvrir(marque, courriel.corps)
 
 
 async def test_le_niveau_dans_l_en_tete_chez_un_operateur(client, settings):

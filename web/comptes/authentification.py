@@ -86,7 +86,7 @@ async def verifier_identite(
 
 def courriel_alerte(settings: Settings, u: Utilisateur, ip: str, now) -> tuple[str, str]:
     return (
-        "Portail gestionnaire : tentatives de connexion à votre compte",
+        f"{settings.nom_service} : tentatives de connexion à votre compte",
         f"Bonjour {nom_affiche(u)},\n\n"
         f"Plusieurs mots de passe erronés ont été saisis pour votre identifiant {u.identifiant} depuis un poste "
         f"où vous ne vous êtes jamais connecté (adresse {ip}, le {now:%d/%m/%Y à %H:%M} UTC). Les essais depuis "

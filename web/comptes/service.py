@@ -47,11 +47,11 @@ async def identifiant_libre(prenom: str, nom: str) -> str:
 
 
 def _courriel_mot_de_passe(settings: Settings, u: Utilisateur, mot_de_passe: str, *, renouvellement: bool) -> tuple[str, str]:
-    sujet = "Portail gestionnaire : votre mot de passe temporaire"
+    sujet = f"{settings.nom_service} : votre mot de passe temporaire"
     motif = (
-        "Votre mot de passe du Portail gestionnaire a été renouvelé."
+        f"Votre mot de passe du {settings.nom_service} a été renouvelé."
         if renouvellement
-        else "Un compte vient de vous être ouvert sur le Portail gestionnaire."
+        else f"Un compte vient de vous être ouvert sur le {settings.nom_service}."
     )
     corps = (
         f"Bonjour {nom_affiche(u)},\n\n{motif}\n\n"

@@ -134,8 +134,8 @@ async def repondre(settings: Settings, acteur: Acteur, message_id: int, corps: s
         await journaliser("contact_repondu", acteur, cible=auteur.id, organisme=message.organisme, detail=f"message n° {message_id}")
         await file_d_envoi.mettre_en_file(
             auteur.courriel,
-            f"Portail gestionnaire : réponse à votre message « {message.objet} »"[:200],
-            f"Bonjour {nom_affiche(auteur)},\n\nLa Caisse des Dépôts a répondu à votre message « {message.objet} » :\n\n"
+            f"{settings.nom_service} : réponse à votre message « {message.objet} »"[:200],
+            f"Bonjour {nom_affiche(auteur)},\n\n{settings.nom_operateur} a répondu à votre message « {message.objet} » :\n\n"
             f"{corps}\n\nRetrouvez l'échange dans « Nous contacter », « Mes messages » : "
             f"{settings.base_url}/contact/messages/{message_id}\n\n"
             "Ce message est envoyé automatiquement, merci de ne pas y répondre : écrivez depuis « Nous contacter ».\n",

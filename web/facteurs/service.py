@@ -95,10 +95,10 @@ async def etape_apres_mot_de_passe(u: Utilisateur) -> str:
 
 def _courriel(settings: Settings, u: Utilisateur, quoi: str) -> tuple[str, str]:
     return (
-        "Portail gestionnaire : sécurité de votre compte",
+        f"{settings.nom_service} : sécurité de votre compte",
         f"Bonjour {nom_affiche(u)},\n\n{quoi} (compte {u.identifiant}, le {maintenant():%d/%m/%Y à %H:%M} UTC).\n\n"
         "Si vous n'êtes pas à l'origine de ce changement, prévenez sans attendre votre administrateur "
-        "(ou, pour un administrateur principal, la Caisse des Dépôts).\n\n"
+        f"(ou, pour un administrateur principal, {settings.nom_operateur}).\n\n"
         f"Adresse du portail : {settings.base_url}/connexion\n\n"
         "Ce message est envoyé automatiquement, merci de ne pas y répondre.\n",
     )

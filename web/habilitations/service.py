@@ -187,7 +187,8 @@ async def modifier(acteur: Acteur, cible: Utilisateur, f: FormGestionnaire) -> N
 
 
 def courriels_changement_adresse(acteur: Utilisateur, cible: Utilisateur, nouveau: str) -> list[tuple[str, str, str]]:
-    sujet = "Portail gestionnaire : l'adresse de courriel de votre compte a été modifiée"
+    service = Settings.from_env().nom_service
+    sujet = f"{service} : l'adresse de courriel de votre compte a été modifiée"
     qui = f"{nom_affiche(acteur)}, administrateur de votre organisme,"
     fin = (
         "Si ce changement vous surprend, prévenez sans attendre l'administrateur principal de votre organisme.\n\n"
@@ -197,15 +198,15 @@ def courriels_changement_adresse(acteur: Utilisateur, cible: Utilisateur, nouvea
         (
             cible.courriel,
             sujet,
-            f"Bonjour {nom_affiche(cible)},\n\n{qui} vient de remplacer l'adresse de courriel de votre compte du Portail "
-            f"gestionnaire (identifiant {cible.identifiant}) par {nouveau}. Les prochains messages du portail, dont un éventuel "
+            f"Bonjour {nom_affiche(cible)},\n\n{qui} vient de remplacer l'adresse de courriel de votre compte du {service} "
+            f"(identifiant {cible.identifiant}) par {nouveau}. Les prochains messages du portail, dont un éventuel "
             f"mot de passe temporaire, iront à cette adresse.\n\n{fin}",
         ),
         (
             nouveau,
             sujet,
             f"Bonjour {nom_affiche(cible)},\n\n{qui} vient d'inscrire cette adresse comme adresse de courriel de votre "
-            f"compte du Portail gestionnaire (identifiant {cible.identifiant}), à la place de {cible.courriel}.\n\n{fin}",
+            f"compte du {service} (identifiant {cible.identifiant}), à la place de {cible.courriel}.\n\n{fin}",
         ),
     ]
 

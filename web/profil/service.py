@@ -9,6 +9,7 @@ from web.comptes.service import COURRIEL_PRIS, courriel_pris, nom_affiche
 from web.db import ecriture
 from web.journal import journaliser
 from web.profil.forms import FormMesCoordonnees
+from web.settings import Settings
 from web.tables import Unite, Utilisateur
 
 
@@ -30,10 +31,11 @@ async def enregistrer(moi: Utilisateur, form: FormMesCoordonnees, acteur: Acteur
         await journaliser("profil_modifie", acteur, cible=moi.id, detail=", ".join(form.changements(avant)) or "aucun changement")
         if form.courriel != moi.courriel:
             # The old address hears of it: if someone else made the change, its owner knows.
+            service = Settings.from_env().nom_service
             await file_d_envoi.mettre_en_file(
                 moi.courriel,
-                "Portail gestionnaire : votre adresse de courriel a été modifiée",
-                f"Bonjour {nom_affiche(moi)},\n\nL'adresse de courriel de votre compte du Portail gestionnaire vient d'être "
+                f"{service} : votre adresse de courriel a été modifiée",
+                f"Bonjour {nom_affiche(moi)},\n\nL'adresse de courriel de votre compte du {service} vient d'être "
                 f"remplacée par {form.courriel}.\n\nSi vous n'êtes pas à l'origine de ce changement, prévenez sans attendre "
                 "votre administrateur.\n\nCe message est envoyé automatiquement, merci de ne pas y répondre.\n",
             )

@@ -99,11 +99,12 @@ async def demander(settings: Settings, identifiant: str, adresse: str) -> None:
         if not transmise:
             return
         await DemandeRenouvellement.insert(DemandeRenouvellement(utilisateur=cible.id, cree_le=now, adresse=adresse[:45]))
-        ou = "l'espace Caisse des Dépôts" if cible.role == PRINCIPAL else "« Gérer les habilitations », « Demandes de renouvellement »"
+        habilitations = "« Gérer les habilitations », « Demandes de renouvellement »"
+        ou = f"l'espace {settings.nom_operateur}" if cible.role == PRINCIPAL else habilitations
         for d in destinataires:
             await file_d_envoi.mettre_en_file(
                 d.courriel,
-                "Portail gestionnaire : demande de renouvellement de mot de passe",
+                f"{settings.nom_service} : demande de renouvellement de mot de passe",
                 f"Bonjour {nom_affiche(d)},\n\n{nom_affiche(cible)} (identifiant {cible.identifiant}) a oublié son mot de passe "
                 f"et demande son renouvellement.\n\nVous pouvez le renouveler dans {ou} : {settings.base_url}\n\n"
                 "Ce message est envoyé automatiquement, merci de ne pas y répondre.\n",
