@@ -193,6 +193,17 @@ def rp_id(settings: Settings) -> str:
     return urlsplit(settings.base_url).hostname or ""
 
 
+def _attendu(settings: Settings, defi: str) -> dict:
+    """What py_webauthn checks in every ceremony: our challenge, relying party and origin, and
+    user verification."""
+    return {
+        "expected_challenge": base64url_to_bytes(defi),
+        "expected_rp_id": rp_id(settings),
+        "expected_origin": settings.base_url,
+        "require_user_verification": True,
+    }
+
+
 def cles_possibles(settings: Settings) -> bool:
     """Browsers refuse passkeys for a site named by an IP address (the development default
     http://127.0.0.1:8000): the portal then does not offer them."""
@@ -240,12 +251,9 @@ async def verifier_cle(settings: Settings, u: Utilisateur, reponse: str, defi: s
     try:
         verifie = verify_authentication_response(
             credential=credential,
-            expected_challenge=base64url_to_bytes(defi),
-            expected_rp_id=rp_id(settings),
-            expected_origin=settings.base_url,
             credential_public_key=base64url_to_bytes(cle.cle_publique),
             credential_current_sign_count=cle.compteur,
-            require_user_verification=True,
+            **_attendu(settings, defi),
         )
     except Exception:  # noqa: BLE001 - InvalidAuthenticationResponse and the parsers' own errors
         if _compteur_recule(credential, cle.compteur):
@@ -305,13 +313,7 @@ async def enregistrer_cle(settings: Settings, u: Utilisateur, reponse: str, defi
     if defi is None:
         return False
     try:
-        verifie = verify_registration_response(
-            credential=reponse,
-            expected_challenge=base64url_to_bytes(defi),
-            expected_rp_id=rp_id(settings),
-            expected_origin=settings.base_url,
-            require_user_verification=True,
-        )
+        verifie = verify_registration_response(credential=reponse, **_attendu(settings, defi))
         transports = json.loads(reponse).get("response", {}).get("transports") or []
     except Exception:  # noqa: BLE001 - InvalidRegistrationResponse and the parsers' own errors: a refusal, never a 500
         return False
