@@ -40,7 +40,7 @@ async def test_metriques_et_journaux_sans_secret(serveur, settings):
         r = await poster(c, "/connexion", "/connexion", {"identifiant": admin.identifiant, "mot_de_passe": secrets_["mauvais"]})
         assert r.status_code == 422
         r = await poster(c, "/connexion", "/connexion", {"identifiant": admin.identifiant, "mot_de_passe": admin.mot_de_passe})
-        assert r.status_code == 200 and "Première connexion" in r.text
+        assert r.status_code == 200 and "Il s'agit de votre première connexion" in r.text
         await connecte(c, admin)  # forced change (a new password), sign-in, CGU
         secrets_["nouveau"] = admin.mot_de_passe
         secrets_["session"] = c.cookies["portail_session"]

@@ -63,7 +63,7 @@ async def test_sauvegarder_perdre_restaurer_puis_se_connecter(tmp_path):
     try:
         async with httpx.AsyncClient(base_url=p.url, timeout=30) as c:
             r = await poster(c, "/connexion", "/connexion", {"identifiant": identifiant, "mot_de_passe": temporaire})
-            assert r.status_code == 200 and "Première connexion" in r.text  # the temporary password opens the forced change
+            assert r.status_code == 200 and "Il s'agit de votre première connexion" in r.text  # the forced change
     finally:
         p.arreter()
 
