@@ -38,6 +38,8 @@ from web.dossiers.transitions import LIBELLES_STATUT
 from web.entrees import a_des_controles, suite_locale
 from web.facteurs.routes import router as facteurs_router
 from web.habilitations.routes import router as habilitations_router
+from web.importation.routes import router as importation_router
+from web.importation.service import boucle_des_imports
 from web.informations.routes import ROUTES as informations_routes
 from web.mesure import ServerTimingMiddleware
 from web.parametres.routes import router as parametres_router
@@ -194,6 +196,8 @@ def create_app(settings: Settings | None = None, *, services: bool = True) -> Li
                 # "Mot de passe oublié" is handled here, not in the request (web.renouvellement.service).
                 asyncio.create_task(boucle_des_demandes(settings)),
                 asyncio.create_task(menage.boucle(timedelta(seconds=settings.menage_intervalle))),
+                # « Importer des gestionnaires »: long files are created here (web.importation.service).
+                asyncio.create_task(boucle_des_imports(settings)),
             ]
             if services
             else []
@@ -240,6 +244,7 @@ def create_app(settings: Settings | None = None, *, services: bool = True) -> Li
             connexion_router,
             facteurs_router,
             habilitations_router,
+            importation_router,
             profil_router,
             parametres_router,
             renouvellement_router,

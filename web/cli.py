@@ -16,6 +16,7 @@ from pathlib import Path
 
 import click
 
+from web.importation.cli import gestionnaires
 from web.settings import Settings
 from web.titulaires.cli import titulaires
 
@@ -411,6 +412,7 @@ def restaurer(fichier: Path, oui: bool) -> None:
 
 
 main.add_command(titulaires)
+main.add_command(gestionnaires)
 
 if __name__ == "__main__":
     main()

@@ -46,6 +46,9 @@ TYPES = {
     "codes_secours_regeneres": "Codes de secours régénérés",
     "facteurs_reinitialises": "Seconds facteurs réinitialisés",
     "second_facteur_exige": "Second facteur exigé pour les gestionnaires (paramètre modifié)",
+    # Importer des gestionnaires (issue 15)
+    "gestionnaires_importes": "Gestionnaires importés",
+    "identifiants_telecharges": "Identifiants d'un import téléchargés",
     # Titulaires et dossiers (issue 5)
     "titulaire_modifie": "Coordonnées d'un titulaire modifiées",
     "dossier_cree": "Dossier de formation créé",

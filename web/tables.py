@@ -324,3 +324,33 @@ class ReponseContact(Table, tablename="reponse_contact"):
     auteur = ForeignKey(references=Utilisateur)
     corps = Text()
     cree_le = Timestamptz()
+
+
+class ImportGestionnaires(Table, tablename="import_gestionnaires"):
+    """« Importer des gestionnaires » (web.importation): a checked file, seen and confirmed by its
+    importer only, kept until `expire_le` (web.menage). statut: verifie (report shown, nothing
+    created) | confirme (to create) | en_cours (claimed by a worker, `pris_le` its heartbeat) | termine."""
+
+    id = Serial(primary_key=True)
+    organisme = ForeignKey(references=Organisme, index=True)
+    auteur = ForeignKey(references=Utilisateur, index=True)
+    cree_le = Timestamptz()
+    expire_le = Timestamptz(index=True)
+    statut = Varchar(length=12, default="verifie")
+    a_creer = Integer(default=0)  # lines accepted by the check
+    faites = Integer(default=0)  # accepted lines handled so far (the progress)
+    pris_le = Timestamptz(null=True, default=None)
+    adresse = Varchar(length=45, default="")  # where it was confirmed from (the journal's)
+
+
+class LigneImport(Table, tablename="ligne_import"):
+    """One line of an ImportGestionnaires: its values as read (JSON), its verdict and, once created,
+    the account. statut: accepte | refuse | present (already an active gestionnaire) | cree | echec."""
+
+    id = Serial(primary_key=True)
+    lot = ForeignKey(references=ImportGestionnaires, index=True)
+    numero = Integer()
+    donnees = Text()
+    statut = Varchar(length=10)
+    raison = Varchar(length=500, default="")
+    utilisateur = ForeignKey(references=Utilisateur, null=True)

@@ -78,6 +78,12 @@ ROUTES = [
     ("GET", "/habilitations/999999", None),
     ("GET", "/habilitations/999999/suspendre", None),
     ("POST", "/habilitations/999999/suspendre", None),
+    # Importer des gestionnaires (an import is its importer's alone: tests/unit/test_importation.py)
+    ("GET", "/habilitations/importer", None),
+    ("POST", "/habilitations/importer", None),
+    ("GET", "/habilitations/importer/999999", None),
+    ("POST", "/habilitations/importer/999999/confirmer", None),
+    ("GET", "/habilitations/importer/999999/identifiants.csv", None),
 ]
 ATTENDU = {
     #                 principal, délégué, gestionnaire, autre organisme, anonyme
@@ -109,6 +115,11 @@ ATTENDU = {
     "/habilitations/999999": (404, 404, 403, 404, 303),
     "/habilitations/999999/suspendre": (404, 404, 403, 404, 303),
     "POST /habilitations/999999/suspendre": (404, 404, 403, 404, 303),
+    "/habilitations/importer": (200, 200, 403, 200, 303),
+    "POST /habilitations/importer": (422, 422, 403, 422, 303),  # no file sent
+    "/habilitations/importer/999999": (404, 404, 403, 404, 303),
+    "POST /habilitations/importer/999999/confirmer": (404, 404, 403, 404, 303),
+    "/habilitations/importer/999999/identifiants.csv": (404, 404, 403, 404, 303),
 }
 ACTEURS = ["principal", "delegue", "gestionnaire", "autre", None]
 

@@ -113,35 +113,42 @@ async def creer(settings: Settings, acteur: Acteur, f: FormGestionnaire) -> Util
     for essai in range(5):
         try:
             async with ecriture():
-                # Serialises the writes that check "courriel free among active gestionnaires" within one organisation.
-                await verrouiller(Organisme, acteur.organisme)
-                if await courriel_pris(acteur.organisme, f.courriel):
-                    raise CourrielPris
-                u = Utilisateur(
-                    organisme=acteur.organisme,
-                    role=DELEGUE if f.delegue else GESTIONNAIRE,
-                    civilite=f.civilite,
-                    prenom=f.prenom,
-                    nom=f.nom.upper(),
-                    courriel=f.courriel,
-                    telephone_fixe=f.telephone_fixe,
-                    telephone_portable=f.telephone_portable,
-                    fonction=f.fonction,
-                    unite=f.unite_id,
-                    niveau=f.niveau or None,
-                    cree_par=acteur.id,
-                    habilite_par=acteur.id,
-                    habilite_le=maintenant(),
-                )
-                await ouvrir_compte(settings, u)
-                quoi = "administrateur délégué" if f.delegue else "gestionnaire"
-                await journaliser("gestionnaire_cree", acteur, cible=u.id, detail=f"{quoi}, niveau {f.niveau or 'aucun'}")
+                u = await inserer(settings, acteur, f)
             file_d_envoi.reveiller()
             return u
         except Exception as exc:
             if not est_doublon(exc) or essai == 4:
                 raise
     raise AssertionError("unreachable")
+
+
+async def inserer(settings: Settings, acteur: Acteur, f: FormGestionnaire, origine: str = "") -> Utilisateur:
+    """The account of a checked form, its journal line and its mail, inside the caller's write
+    transaction (« Ajouter un gestionnaire », « Importer des gestionnaires »)."""
+    # Serialises the writes that check "courriel free among active gestionnaires" within one organisation.
+    await verrouiller(Organisme, acteur.organisme)
+    if await courriel_pris(acteur.organisme, f.courriel):
+        raise CourrielPris
+    u = Utilisateur(
+        organisme=acteur.organisme,
+        role=DELEGUE if f.delegue else GESTIONNAIRE,
+        civilite=f.civilite,
+        prenom=f.prenom,
+        nom=f.nom.upper(),
+        courriel=f.courriel,
+        telephone_fixe=f.telephone_fixe,
+        telephone_portable=f.telephone_portable,
+        fonction=f.fonction,
+        unite=f.unite_id,
+        niveau=f.niveau or None,
+        cree_par=acteur.id,
+        habilite_par=acteur.id,
+        habilite_le=maintenant(),
+    )
+    await ouvrir_compte(settings, u)
+    quoi = "administrateur délégué" if f.delegue else "gestionnaire"
+    await journaliser("gestionnaire_cree", acteur, cible=u.id, detail=f"{quoi}, niveau {f.niveau or 'aucun'}{origine}")
+    return u
 
 
 async def modifier(acteur: Acteur, cible: Utilisateur, f: FormGestionnaire) -> None:
