@@ -37,6 +37,7 @@ from web.dossiers.routes import router as dossiers_router
 from web.dossiers.transitions import LIBELLES_STATUT
 from web.entrees import a_des_controles, suite_locale
 from web.facteurs.routes import router as facteurs_router
+from web.habilitations import service as habilitations
 from web.habilitations.routes import router as habilitations_router
 from web.importation.routes import router as importation_router
 from web.importation.service import boucle_des_imports
@@ -197,7 +198,7 @@ def create_app(settings: Settings | None = None, *, services: bool = True) -> Li
                 asyncio.create_task(boucle_des_demandes(settings)),
                 asyncio.create_task(menage.boucle(timedelta(seconds=settings.menage_intervalle))),
                 # « Importer des gestionnaires »: long files are created here (web.importation.service).
-                asyncio.create_task(boucle_des_imports(settings)),
+                asyncio.create_task(boucle_des_imports(habilitations, settings)),
             ]
             if services
             else []

@@ -246,6 +246,26 @@ async def test_liste_des_regles_du_mot_de_passe_connecte(client, settings):
         assert_meme_element(apres, frais, "#politique-mdp .regles")
 
 
+async def test_progression_d_un_import(client, settings):
+    """The progress region polls itself until the import is done: the result swapped in equals the page."""
+    from tests.unit.test_importation import confirmer, fichier, verifier
+    from web.habilitations import service as habilitations
+    from web.importation import service
+
+    await admin_connecte(client, settings)
+    lignes = [f"Mme;Agent;Numero{i};agent{i}@exemple.fr;0123456789;;;;;" for i in range(service.SEUIL_ARRIERE_PLAN + 1)]
+    lieu, _ = await verifier(client, fichier(*lignes))
+    await confirmer(client, lieu)
+    avant = page(await client.get(lieu))
+    assert avant.select_one('#progression [hx-trigger="every 2s"]') is not None
+    apres, r = await declencher(client, avant, "#progression [hx-get]")
+    assert_meme_page(apres, page(await client.get(lieu)))  # still running: the same progress
+    await service.traiter_en_attente(habilitations, settings)
+    apres, r = await declencher(client, avant, "#progression [hx-get]")
+    assert r.status_code == 200 and "Import terminé" in apres.select_one("#progression").get_text()
+    assert_meme_page(apres, page(await client.get(lieu)))
+
+
 async def test_chaque_interaction_htmx_a_son_test():
     """Every element of components/ that carries hx-get or hx-post is one of those tested here."""
     import re
@@ -254,6 +274,7 @@ async def test_chaque_interaction_htmx_a_son_test():
 
     testes = {"habilitations/recherche.html": 1, "cdc/organismes.html": 1, "accueil.html": 1, "titulaires/titulaire.html": 1,
               "dossiers/cloture_simplifiee.html": 1, "habilitations/ajouter.html": 1, "macros/formulaire.html": 0,
+              "importation/rapport.html": 1,
               "macros/mot_de_passe.html": 0, "macros/pagination.html": 2}  # fmt: skip
     trouves = {}
     for f in (ROOT / "components").rglob("*.html"):

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from tests.unit.conftest import connecte, creer_gestionnaire, creer_organisme, jeton, t
 from web import menage
+from web.habilitations import service as habilitations
 from web.importation import service
 from web.importation.forms import LIGNES_MAX, TAILLE_MAX
 from web.tables import Courriel, ImportGestionnaires, Journal, LigneImport, Organisme, Unite, Utilisateur
@@ -259,8 +260,8 @@ async def test_un_long_fichier_est_cree_en_arriere_plan(client, principal, setti
     assert await comptes(principal.organisme_id) == 1
     # The background task of `portail serve` claims it (once), then creates every line.
     imp_id = int(lieu.rsplit("/", 1)[1])
-    assert await service.traiter_en_attente(settings) == 1
-    assert await service.traiter_en_attente(settings) == 0
+    assert await service.traiter_en_attente(habilitations, settings) == 1
+    assert await service.traiter_en_attente(habilitations, settings) == 0
     assert await comptes(principal.organisme_id) == 1 + n
     # The polled region, asked for by htmx, is now the result.
     r = await client.get(lieu, headers={"HX-Request": "true", "HX-Target": "progression"})

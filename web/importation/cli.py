@@ -61,6 +61,7 @@ async def _importer(lignes, siret: str, par: str, sorties: list[str]) -> str:
     from web import droits
     from web.acteur import Acteur
     from web.courriels import livrer
+    from web.habilitations import service as regles
     from web.importation import service
     from web.settings import Settings
     from web.tables import PRINCIPAL, Organisme, Utilisateur
@@ -74,14 +75,14 @@ async def _importer(lignes, siret: str, par: str, sorties: list[str]) -> str:
     if moi is None or not droits.peut_gerer_habilitations(moi):
         raise click.ClickException(f"{par or 'l’administrateur principal'} n'est pas un administrateur actif de cet organisme.")
     acteur = Acteur(moi.id, org.id, "portail")
-    verdicts = await service.verifier(moi, lignes)
+    verdicts = await service.verifier(regles, moi, lignes)
     connues = await service.Unites.de(org.id)
     bilan: dict[str, int] = {}
     acceptes = [v for v in verdicts if v.statut == service.ACCEPTE]
     resultats = {v.numero: (v.statut, v.raison, None) for v in verdicts if v.statut != service.ACCEPTE}
     with click.progressbar(acceptes, label="Création des gestionnaires", file=sys.stderr) as barre:
         for v in barre:
-            resultats[v.numero] = await service.creer_ligne(settings, acteur, moi, v.valeurs, connues)
+            resultats[v.numero] = await service.creer_ligne(regles, settings, acteur, moi, v.valeurs, connues)
     for numero in sorted(resultats):
         statut, raison, u = resultats[numero]
         bilan[statut] = bilan.get(statut, 0) + 1

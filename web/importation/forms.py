@@ -7,7 +7,6 @@ import csv
 import io
 
 from web.droits import NIVEAUX
-from web.habilitations.forms import FormGestionnaire
 from web.recherche import cle
 from web.tables import CIVILITES
 
@@ -100,7 +99,7 @@ def valeurs_du_formulaire(cellules: dict[str, str]) -> dict[str, str]:
     confirmed by itself, the délégué box), the unit's name apart (`nom_unite`), and `erreur` when
     the délégué column says neither oui nor non."""
     d = {k: " ".join(v.split()) for k, v in cellules.items()}
-    valeurs = {nom: d.get(nom, "") for nom in FormGestionnaire.champs if nom in COLONNES and nom != "unite"}
+    valeurs = {nom: d.get(nom, "") for nom in ("prenom", "nom", "courriel", "telephone_fixe", "telephone_portable", "fonction")}
     valeurs["civilite"] = _CIVILITES.get(d.get("civilite", "").lower(), d.get("civilite", ""))
     valeurs["niveau"] = _NIVEAUX.get(cle(d.get("niveau", "")), d.get("niveau", "")[:20])
     valeurs["confirmation_courriel"] = d.get("courriel", "")

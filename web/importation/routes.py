@@ -14,6 +14,7 @@ from litestar.params import FromPath
 
 from web import droits
 from web.entrees import id_ou_404, trouve
+from web.habilitations import service as regles
 from web.importation import service
 from web.importation.forms import COLONNES, LIGNES_MAX, TAILLE_MAX, FichierRefuse, lire_fichier
 from web.rendu import rediriger, rendre
@@ -52,7 +53,7 @@ async def deposer(request: Request, moi: Moi) -> Response:
         lignes = lire_fichier(contenu)
     except FichierRefuse as exc:
         return await page_import(request, str(exc))
-    imp_id = await service.enregistrer(moi, await service.verifier(moi, lignes))
+    imp_id = await service.enregistrer(moi, await service.verifier(regles, moi, lignes))
     return rediriger(request, f"/habilitations/importer/{imp_id}")
 
 
@@ -76,7 +77,7 @@ async def confirmer(request: Request, id_: FromPath[str], moi: Moi, acteur: QuiA
     shows the progress). A second click changes nothing."""
     imp = await import_gere(moi, id_)
     if await service.confirmer(imp, acteur.adresse) and imp.a_creer <= service.SEUIL_ARRIERE_PLAN and await service.prendre(imp.id):
-        await service.executer(request.app.state.settings, imp.id)
+        await service.executer(regles, request.app.state.settings, imp.id)
     return rediriger(request, f"/habilitations/importer/{imp.id}")
 
 
@@ -99,7 +100,15 @@ async def identifiants(request: Request, id_: FromPath[str], moi: Moi, acteur: Q
     ecrivain = csv.writer(sortie, delimiter=";", lineterminator="\r\n")
     ecrivain.writerow(["ligne", "civilite", "prenom", "nom", "courriel", "identifiant"])
     for ligne in crees:
-        ecrivain.writerow([ligne["numero"], *(_cellule(ligne[c]) for c in ("civilite", "prenom")), _cellule(ligne["nom"].upper()), _cellule(ligne["courriel"]), ligne["identifiant"]])
+        ecrivain.writerow(
+            [
+                ligne["numero"],
+                *(_cellule(ligne[c]) for c in ("civilite", "prenom")),
+                _cellule(ligne["nom"].upper()),
+                _cellule(ligne["courriel"]),
+                ligne["identifiant"],
+            ]
+        )
     await service.identifiants_telecharges(acteur, imp.id, len(crees))
     return Response(
         "\ufeff" + sortie.getvalue(),

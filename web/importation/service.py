@@ -4,7 +4,11 @@ the importer), kept server-side for its importer (ImportGestionnaires, purged wh
 created line by line, each line whole or not at all, by the request for a short file or by the
 background task of `portail serve` for a long one (claimed by a conditional UPDATE: one worker,
 whatever the number of instances). The command line (`portail gestionnaires importer`) uses the
-same check and the same creation."""
+same check and the same creation.
+
+`regles` is « Ajouter un gestionnaire »'s service (web.habilitations.service: verifier_references,
+inserer, CourrielPris), handed in by the routes, the command and the app: importing it here would
+make a chain of imports longer than the code's shape allows (tests/unit/test_structure.py)."""
 
 from __future__ import annotations
 
@@ -18,7 +22,6 @@ from web import droits, file_d_envoi, panne
 from web.acteur import Acteur
 from web.comptes.service import COURRIEL_PRIS
 from web.db import ecriture, est_doublon
-from web.habilitations import service as habilitations
 from web.habilitations.forms import FormGestionnaire
 from web.importation.forms import valeurs_du_formulaire
 from web.journal import journaliser
@@ -64,9 +67,9 @@ class Unites:
         return cls(await unites.unites(organisme_id))
 
 
-async def verifier_ligne(moi: Utilisateur, valeurs: dict[str, str], connues: Unites) -> tuple[FormGestionnaire, str, list[str]]:
+async def verifier_ligne(regles, moi: Utilisateur, valeurs: dict[str, str], connues: Unites) -> tuple[FormGestionnaire, str, list[str]]:
     """(the form read from the line, the name of a unit to create or "", the reasons it is refused).
-    The form is « Ajouter un gestionnaire »'s and so are its checks (habilitations.verifier_references)."""
+    The form is « Ajouter un gestionnaire »'s and so are its checks (regles.verifier_references)."""
     valeurs = dict(valeurs)
     nom_unite, raisons = valeurs.pop("nom_unite", ""), []
     if raison := valeurs.pop("erreur", ""):
@@ -82,7 +85,7 @@ async def verifier_ligne(moi: Utilisateur, valeurs: dict[str, str], connues: Uni
             a_creer = nouvelle.nom
     form = FormGestionnaire.lire(valeurs)
     try:
-        await habilitations.verifier_references(moi, form)
+        await regles.verifier_references(moi, form)
     except droits.Interdit:
         raisons.append(SEUL_LE_PRINCIPAL)
     return form, a_creer, raisons + list(form.erreurs.values())
@@ -96,7 +99,7 @@ def _verdict(numero: int, valeurs: dict[str, str], raisons: list[str]) -> Verdic
     return Verdict(numero, ACCEPTE, "", valeurs)
 
 
-async def verifier(moi: Utilisateur, lignes: list[tuple[int, dict[str, str] | None]]) -> list[Verdict]:
+async def verifier(regles, moi: Utilisateur, lignes: list[tuple[int, dict[str, str] | None]]) -> list[Verdict]:
     """Every line checked; nothing written. A courriel is taken once in the file (the first line)."""
     connues = await Unites.de(moi.organisme)
     vus: dict[str, int] = {}
@@ -106,7 +109,7 @@ async def verifier(moi: Utilisateur, lignes: list[tuple[int, dict[str, str] | No
             verdicts.append(Verdict(numero, REFUSE, TROP_DE_COLONNES))
             continue
         valeurs = valeurs_du_formulaire(cellules)
-        form, _, raisons = await verifier_ligne(moi, valeurs, connues)
+        form, _, raisons = await verifier_ligne(regles, moi, valeurs, connues)
         valeurs.pop("erreur", None)
         if form.courriel and "courriel" not in form.erreurs:
             if form.courriel in vus:
@@ -173,12 +176,12 @@ async def prendre(imp_id: int, now: datetime | None = None) -> bool:
 
 
 async def creer_ligne(
-    settings: Settings, acteur: Acteur, moi: Utilisateur, valeurs: dict[str, str], connues: Unites, ligne_id: int | None = None
+    regles, settings: Settings, acteur: Acteur, moi: Utilisateur, valeurs: dict[str, str], connues: Unites, ligne_id: int | None = None
 ) -> tuple[str, str, Utilisateur | None]:
     """One line checked again (the organisation may have changed since the report) and created,
     whole or not at all: its unit if new, the account, its journal line, its mail, and (for a
     stored import) the line marked done, in one transaction. (statut, raison, account)."""
-    form, nom_unite, raisons = await verifier_ligne(moi, valeurs, connues)
+    form, nom_unite, raisons = await verifier_ligne(regles, moi, valeurs, connues)
     verdict = _verdict(0, valeurs, raisons)
     if verdict.statut != ACCEPTE:
         return verdict.statut, verdict.raison, None
@@ -191,13 +194,13 @@ async def creer_ligne(
                     return "", "", None  # another worker did this line
                 if nom_unite:
                     form.unite = str(await unites.creer(acteur, nom_unite))
-                u = await habilitations.inserer(settings, acteur, form, origine=", par import")
+                u = await regles.inserer(settings, acteur, form, origine=", par import")
                 if ligne_id is not None:
                     await LigneImport.update({LigneImport.utilisateur: u.id}).where(LigneImport.id == ligne_id)
             if nom_unite:
                 connues.par_nom[cle(nom_unite)] = u.unite
             return CREE, "", u
-        except habilitations.CourrielPris:
+        except regles.CourrielPris:
             return PRESENT, DEJA_PRESENT, None
         except Exception as exc:
             if est_doublon(exc) and essai < 4:
@@ -209,7 +212,7 @@ async def creer_ligne(
     raise AssertionError("unreachable")
 
 
-async def executer(settings: Settings, imp_id: int) -> dict[str, int]:
+async def executer(regles, settings: Settings, imp_id: int) -> dict[str, int]:
     """Creates the accepted lines of a claimed import, in file order, then marks it done. The
     importer's rights are read again: a suspended or demoted administrator creates nothing."""
     imp = await ImportGestionnaires.objects().where(ImportGestionnaires.id == imp_id).first()
@@ -222,7 +225,7 @@ async def executer(settings: Settings, imp_id: int) -> dict[str, int]:
     ).order_by(LigneImport.numero)  # fmt: skip
     for ligne in lignes:
         if permis:
-            statut, raison, _ = await creer_ligne(settings, acteur, moi, json.loads(ligne["donnees"]), connues, ligne["id"])
+            statut, raison, _ = await creer_ligne(regles, settings, acteur, moi, json.loads(ligne["donnees"]), connues, ligne["id"])
         else:
             statut, raison = REFUSE, PLUS_LE_DROIT
         if statut and statut != CREE:
@@ -255,7 +258,7 @@ def resume(bilan: dict[str, int]) -> str:
     )
 
 
-async def traiter_en_attente(settings: Settings) -> int:
+async def traiter_en_attente(regles, settings: Settings) -> int:
     """The background task's turn: every confirmed (or abandoned) import it manages to claim."""
     now = maintenant()
     abandonne = (ImportGestionnaires.statut == EN_COURS) & (ImportGestionnaires.pris_le < now - ABANDON)
@@ -265,14 +268,16 @@ async def traiter_en_attente(settings: Settings) -> int:
     faits = 0
     for c in candidats:
         if await prendre(c["id"], now):
-            await executer(settings, c["id"])
+            await executer(regles, settings, c["id"])
             faits += 1
     return faits
 
 
-async def boucle_des_imports(settings: Settings, intervalle: float = 5.0) -> None:
+async def boucle_des_imports(regles, settings: Settings, intervalle: float = 5.0) -> None:
     """For the life of a `portail serve` process, beside the mail sender."""
-    await panne.en_boucle(lambda: traiter_en_attente(settings), lambda: panne.reveil(_reveil, delai=intervalle), "import de gestionnaires")
+    await panne.en_boucle(
+        lambda: traiter_en_attente(regles, settings), lambda: panne.reveil(_reveil, delai=intervalle), "import de gestionnaires"
+    )
 
 
 async def identifiants_telecharges(acteur: Acteur, imp_id: int, n: int) -> None:
