@@ -59,7 +59,7 @@ async def test_importer_un_fichier_puis_confirmer(page: Page, boite):
     async with page.expect_download() as attente:
         await page.get_by_role("link", name="Télécharger les identifiants (CSV)").click()
     telechargement = await attente.value
-    contenu = Path(await telechargement.path()).read_text(encoding="utf-8-sig")  # noqa: ASYNC240 - a small local file
+    contenu = Path(await telechargement.path()).read_bytes().decode("utf-8-sig")  # noqa: ASYNC240 - a small local file
     assert contenu.startswith("ligne;civilite;prenom;nom;courriel;identifiant\r\n2;Mme;Lucie;DELAHAIE;lucie.import@example.fr;")
     # One temporary-password mail per account created.
     await boite.mot_de_passe("lucie.import@example.fr", deja)
