@@ -61,6 +61,18 @@ async def test_le_validateur_nu_ne_trouve_aucune_erreur(base_vide, settings, tmp
             pages[f"admin {url}"] = (await c.get(url)).text
         r = await c.post("/habilitations/ajouter", data={"_csrf_token": jeton(pages["admin /habilitations/ajouter"])})
         pages["admin POST /habilitations/ajouter (erreurs)"] = r.text
+        # Importer des gestionnaires: the form, a refused file, the report, the result, the progress.
+        from tests.unit.test_importation import AUTRE, BONNE, confirmer, deposer, fichier, verifier
+
+        pages["admin /habilitations/importer"] = (await c.get("/habilitations/importer")).text
+        pages["admin POST /habilitations/importer (erreurs)"] = (await deposer(c, b"\xff")).text
+        lieu, _ = await verifier(c, fichier(BONNE, AUTRE, "Mme;;Sans;s@exemple.fr;;;;;;"))
+        pages["admin rapport d'import"] = (await c.get(lieu)).text
+        await confirmer(c, lieu)
+        pages["admin import terminé"] = (await c.get(lieu)).text
+        lieu, _ = await verifier(c, fichier(*[f"Mme;Agent;Numero{i};agent{i}@exemple.fr;0123456789;;;;;" for i in range(25)]))
+        await confirmer(c, lieu)
+        pages["admin import en cours"] = (await c.get(lieu)).text
     async with AsyncTestClient(app=create_app(settings, services=False)) as c:
         await connecte(c, agent)
         org = admin.organisme_id
