@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORTAIL := $(VENV)/bin/portail
 
-.PHONY: run test setup test-sqlite test-postgresql lint bench captures
+.PHONY: run test setup test-sqlite test-postgresql lint bench bench-import captures
 
 run: setup
 	$(PORTAIL) migrate
@@ -49,3 +49,10 @@ bench: setup
 	scripts/avec-postgresql $(PY) -m bench.lancer --echelle $(ECHELLE) --duree $(DUREE) --deux-instances
 	$(PY) -m bench.sqlite_moteur
 	$(PY) -m bench.rapport --commande "make bench ECHELLE=$(ECHELLE) DUREE=$(DUREE)"
+
+# « Importer des gestionnaires »: a file of LIGNES lines checked then created, SQLite then
+# PostgreSQL (var/bench/importation-<engine>.json). LIGNES=20 for a quick look.
+LIGNES ?= 1000
+bench-import: setup
+	$(PY) -m bench.importation --lignes $(LIGNES)
+	scripts/avec-postgresql $(PY) -m bench.importation --lignes $(LIGNES)

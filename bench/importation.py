@@ -1,0 +1,110 @@
+"""« Importer des gestionnaires » at scale: a file of N lines (1 000 by default) checked (first
+pass: read, every line checked with the add form's rules, the report stored), then created
+(« Créer les comptes »: one transaction per line, argon2id hash of the temporary password, the
+mail queued, the journal). The service itself, as the request and the background task call it;
+no HTTP. Writes var/bench/importation-<engine>.json and prints the times.
+
+    python -m bench.importation [--lignes 1000]                       # on a fresh SQLite file
+    scripts/avec-postgresql python -m bench.importation --lignes 1000  # on a throwaway cluster
+    make bench-import LIGNES=1000
+
+Run it alone on a quiet machine: it uses one core (argon2id dominates the creation)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+
+from bench import SORTIES
+from web.settings import ROOT
+
+
+def fichier(n: int) -> bytes:
+    """N distinct gestionnaires, in 20 units (created on the fly by the first line of each), levels mixed."""
+    niveaux = ["consultation", "creation", "validation", "cloture", ""]
+    lignes = ["civilite;prenom;nom;courriel;telephone_fixe;telephone_portable;fonction;unite;niveau;administrateur_delegue"]
+    for i in range(n):
+        lignes.append(
+            f"{'Mme' if i % 2 else 'M.'};Prénom{i};Nom{i};agent{i}@banc.example;01 23 45 67 89;;Gestionnaire;"
+            f"Unité {i % 20};{niveaux[i % 5]};non"
+        )
+    return ("\r\n".join(lignes) + "\r\n").encode()
+
+
+async def mesurer(n: int) -> dict:
+    from stdnum import luhn
+
+    from web.habilitations import service as regles
+    from web.importation import service
+    from web.importation.forms import lire_fichier
+    from web.organismes.forms import FormInscription
+    from web.organismes.service import inscrire
+    from web.settings import Settings
+    from web.tables import Utilisateur
+
+    settings = Settings.from_env()
+    siren = f"{time.time_ns() % 10**8:08d}"
+    siren += luhn.calc_check_digit(siren)
+    siret = siren + "0001"
+    siret += luhn.calc_check_digit(siret)
+    form = FormInscription.lire(
+        {"siret": siret, "raison_sociale": "BANC IMPORT", "type": "operateur", "civilite": "Mme", "prenom": "Anne",
+         "nom": "Banc", "courriel": f"banc.{time.time_ns()}@banc.example", "telephone": "0123456789"}
+    )  # fmt: skip
+    principal = await inscrire(settings, form.inscription())
+    moi = await Utilisateur.objects().where(Utilisateur.id == principal.id).first()
+    contenu = fichier(n)
+
+    t0 = time.perf_counter()
+    lignes = lire_fichier(contenu)
+    t1 = time.perf_counter()
+    verdicts = await service.verifier(regles, moi, lignes)
+    t2 = time.perf_counter()
+    imp_id = await service.enregistrer(moi, verdicts)
+    t3 = time.perf_counter()
+    imp = await service.ImportGestionnaires.objects().where(service.ImportGestionnaires.id == imp_id).first()
+    assert await service.confirmer(imp, "banc") and await service.prendre(imp_id)
+    bilan = await service.executer(regles, settings, imp_id)
+    t4 = time.perf_counter()
+    # The same file again: every line « déjà présent », nothing created.
+    verdicts2 = await service.verifier(regles, moi, lire_fichier(contenu))
+    t5 = time.perf_counter()
+    assert bilan.get(service.CREE) == n and all(v.statut == service.PRESENT for v in verdicts2), bilan
+    return {
+        "lignes": n,
+        "octets": len(contenu),
+        "lecture_ms": round((t1 - t0) * 1000, 1),
+        "verification_ms": round((t2 - t1) * 1000, 1),
+        "enregistrement_ms": round((t3 - t2) * 1000, 1),
+        "premier_passage_ms": round((t3 - t0) * 1000, 1),
+        "creation_ms": round((t4 - t3) * 1000, 1),
+        "creation_par_ligne_ms": round((t4 - t3) * 1000 / n, 2),
+        "second_passage_ms": round((t5 - t4) * 1000, 1),
+        "crees": bilan.get(service.CREE, 0),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Banc d'essai de « Importer des gestionnaires ».")
+    parser.add_argument("--lignes", type=int, default=1000, help="lignes du fichier (2 000 au plus, la limite du portail)")
+    args = parser.parse_args()
+    SORTIES.mkdir(parents=True, exist_ok=True)
+    if "PORTAIL_DATABASE_URL" not in os.environ:  # a fresh SQLite file of its own, never the portal's base
+        base = SORTIES / "importation.sqlite"
+        base.unlink(missing_ok=True)
+        os.environ["PORTAIL_DATABASE_URL"] = f"sqlite:///{base}"
+    subprocess.run([sys.executable, "-m", "web.cli", "migrate"], cwd=ROOT, check=True, capture_output=True)
+    resultats = asyncio.run(mesurer(args.lignes))
+    moteur = "postgresql" if os.environ["PORTAIL_DATABASE_URL"].startswith("postgres") else "sqlite"
+    resultats["moteur"] = moteur
+    (SORTIES / f"importation-{moteur}.json").write_text(json.dumps(resultats, indent=2))
+    print(json.dumps(resultats, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
