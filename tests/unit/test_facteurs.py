@@ -276,11 +276,15 @@ def defi() -> str:
     return bytes_to_base64url(secrets.token_bytes(32))
 
 
-async def test_une_cle_d_une_autre_origine_ou_d_un_autre_site_est_refusee(client, settings, sur_localhost):
+async def avec_authentificateur(settings) -> tuple[Compte, Utilisateur, Acteur, Authentificateur]:
+    """An administrator without a factor yet, and a software authenticator to give them one."""
     admin = await creer_organisme(settings)
     u = await Utilisateur.objects().where(Utilisateur.id == admin.id).first()
-    acteur = Acteur.de(u, "test")
-    a = Authentificateur()
+    return admin, u, Acteur.de(u, "test"), Authentificateur()
+
+
+async def test_une_cle_d_une_autre_origine_ou_d_un_autre_site_est_refusee(client, settings, sur_localhost):
+    _, u, acteur, a = await avec_authentificateur(settings)
     d = defi()
     for origine, rp in (
         ("http://localhost:9999", "localhost"),
@@ -308,10 +312,7 @@ async def test_une_cle_d_une_autre_origine_ou_d_un_autre_site_est_refusee(client
 
 
 async def test_une_cle_clonee_est_refusee_journalisee_et_signalee(client, settings, sur_localhost):
-    admin = await creer_organisme(settings)
-    u = await Utilisateur.objects().where(Utilisateur.id == admin.id).first()
-    acteur = Acteur.de(u, "test")
-    a = Authentificateur()
+    admin, u, acteur, a = await avec_authentificateur(settings)
     d = defi()
     assert await service.enregistrer_cle(sur_localhost, u, a.creer(d, origine="http://localhost:8000", rp_id="localhost"), d, "Clé", acteur)
     d = defi()
