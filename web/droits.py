@@ -132,8 +132,13 @@ def apres_connexion(u: Utilisateur, suite: str) -> str:
     """Where a sign-in leads: the CGU first when they are due (the page asked for follows them),
     else the page asked for before sign-in, else the home page."""
     if not cgu_a_jour(u):
-        return "/cgu" + (f"?{urlencode({'suite': suite})}" if suite else "")
+        return avec_suite("/cgu", suite)
     return suite or "/"
+
+
+def avec_suite(chemin: str, suite: str) -> str:
+    """`chemin`, carrying the page asked for before sign-in to the step after it."""
+    return chemin + (f"?{urlencode({'suite': suite})}" if suite else "")
 
 
 def second_facteur_requis(u: Utilisateur, organisme: Organisme | None) -> bool:

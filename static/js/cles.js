@@ -61,7 +61,10 @@
     if (ajout) {
       mener(ajout, ajout.dataset.cleAjout, function (options) {
         return navigator.credentials.create({ publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(options) });
-      }, function () { var nom = document.getElementById("nom"); return { nom: nom ? nom.value : "" }; });
+      }, function () {
+        var nom = document.getElementById("nom");
+        return Object.assign({ nom: nom ? nom.value : "" }, ajout.dataset.suite ? { suite: ajout.dataset.suite } : {});
+      });
     }
   });
 })();

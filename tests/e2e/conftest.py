@@ -188,14 +188,19 @@ async def premiere_connexion(page: Page, identifiant: str, temporaire: str, nouv
     await expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
 
 
-async def changer_puis_s_identifier(page: Page, identifiant: str, temporaire: str, nouveau: str = "Kq7vTz9mWr4pX") -> None:
-    """The forced change of the temporary password, then the password step with the new one."""
+async def changer_puis_s_identifier(
+    page: Page, identifiant: str, temporaire: str, nouveau: str = "Kq7vTz9mWr4pX", depuis: str | None = None
+) -> None:
+    """The forced change of the temporary password, then the password step with the new one
+    (signing in from the page `depuis`, followed as a link while signed out)."""
     await page.goto(f"/mot-de-passe/premiere-connexion?identifiant={identifiant}")
     await champ(page, "Ancien mot de passe").fill(temporaire)
     await champ(page, "Nouveau mot de passe").fill(nouveau)
     await champ(page, "Confirmation nouveau mot de passe").fill(nouveau)
     await page.get_by_role("button", name="Enregistrer").click()
     await expect(page.get_by_text("Votre mot de passe a bien été mis à jour.")).to_be_visible()
+    if depuis:
+        await page.goto(depuis)
     await champ(page, "Identifiant").fill(identifiant)
     await champ(page, "Mot de passe").fill(nouveau)
     await page.get_by_role("button", name="Je m'identifie").click()

@@ -43,7 +43,8 @@ async def test_cle_d_acces_configuree_puis_utilisee(browser, boite, localhost):
     courriel = "paula.cle@example.fr"
     deja = len(boite.messages)
     identifiant = inscrire(boite, courriel, "Paula", "Cle")
-    await changer_puis_s_identifier(page, identifiant, await boite.mot_de_passe(courriel, deja), NOUVEAU)
+    # Signing in from a link to a page of the portal: that page comes after the enrolment and the CGU.
+    await changer_puis_s_identifier(page, identifiant, await boite.mot_de_passe(courriel, deja), NOUVEAU, depuis="/habilitations")
 
     # The required enrolment: a passkey first.
     await expect(page.get_by_role("heading", name="Configurer un second facteur")).to_be_visible()
@@ -57,7 +58,7 @@ async def test_cle_d_acces_configuree_puis_utilisee(browser, boite, localhost):
     await page.get_by_role("link", name="Continuer").click()
     await page.get_by_label("Je déclare avoir lu, compris et accepté les nouvelles Conditions Générales d'Utilisation").check()
     await page.get_by_role("button", name="Confirmer").click()
-    await expect(page.get_by_role("heading", name="Rechercher un titulaire", level=1)).to_be_visible()
+    await expect(page.get_by_role("heading", name="Gérer les habilitations", level=1)).to_be_visible()
     ajout = await boite.attendre(courriel, deja + 1)
     assert "clé d'accès « Ordinateur du bureau »" in ajout.get_content()
 

@@ -276,11 +276,15 @@ def defi() -> str:
     return bytes_to_base64url(secrets.token_bytes(32))
 
 
-async def test_une_cle_d_une_autre_origine_ou_d_un_autre_site_est_refusee(client, settings, sur_localhost):
+async def avec_authentificateur(settings) -> tuple[Compte, Utilisateur, Acteur, Authentificateur]:
+    """An administrator without a factor yet, and a software authenticator to give them one."""
     admin = await creer_organisme(settings)
     u = await Utilisateur.objects().where(Utilisateur.id == admin.id).first()
-    acteur = Acteur.de(u, "test")
-    a = Authentificateur()
+    return admin, u, Acteur.de(u, "test"), Authentificateur()
+
+
+async def test_une_cle_d_une_autre_origine_ou_d_un_autre_site_est_refusee(client, settings, sur_localhost):
+    _, u, acteur, a = await avec_authentificateur(settings)
     d = defi()
     for origine, rp in (
         ("http://localhost:9999", "localhost"),
@@ -308,10 +312,7 @@ async def test_une_cle_d_une_autre_origine_ou_d_un_autre_site_est_refusee(client
 
 
 async def test_une_cle_clonee_est_refusee_journalisee_et_signalee(client, settings, sur_localhost):
-    admin = await creer_organisme(settings)
-    u = await Utilisateur.objects().where(Utilisateur.id == admin.id).first()
-    acteur = Acteur.de(u, "test")
-    a = Authentificateur()
+    admin, u, acteur, a = await avec_authentificateur(settings)
     d = defi()
     assert await service.enregistrer_cle(sur_localhost, u, a.creer(d, origine="http://localhost:8000", rp_id="localhost"), d, "Clé", acteur)
     d = defi()
@@ -352,3 +353,44 @@ async def test_annuler_au_second_pas_ferme_la_session_a_mi_chemin(client, settin
     r = await client.post("/deconnexion", data={"_csrf_token": jeton(page.text)}, follow_redirects=False)
     assert r.headers["location"] == "/connexion?deconnecte=1"
     assert await Session.count().where(Session.utilisateur == admin.id) == 0
+
+
+async def test_la_page_demandee_suit_aussi_le_premier_enrolement(settings, sur_localhost):
+    """Signed out, a person follows a link to a page of the portal; their first sign-in has them
+    enrol a factor (an application, or a passkey) and then accept the CGU: the page they asked
+    for still comes at the end."""
+    import re
+    from urllib.parse import urlencode
+
+    from tests.unit.htmx import page
+
+    suite = "/habilitations?nom=mar"
+    for par_cle in (False, True):
+        admin = await pret(await creer_organisme(settings))
+        await Utilisateur.update({Utilisateur.cgu_version: None}).where(Utilisateur.id == admin.id)
+        c = await nouveau_client(sur_localhost)
+        try:
+            donnees = {"identifiant": admin.identifiant, "mot_de_passe": admin.mot_de_passe, "suite": suite}
+            r = await poster(c, f"/connexion?{urlencode({'suite': suite})}", "/connexion", donnees)
+            assert r.headers["location"] == f"/connexion/enrolement?{urlencode({'suite': suite})}"
+            enrolement = await c.get(r.headers["location"])
+            csrf = jeton(enrolement.text)
+            if par_cle:
+                options = (await c.post("/facteurs/cle/options", data={"_csrf_token": csrf})).json()
+                reponse = Authentificateur().creer(options["challenge"], origine="http://localhost:8000", rp_id="localhost")
+                bouton = page(enrolement).select_one("[data-cle-ajout]")
+                donnees = {"_csrf_token": csrf, "reponse": reponse, "nom": "Clé", "suite": bouton["data-suite"]}
+                r = await c.post("/facteurs/cle", data=donnees)
+                confirmation = await c.get(r.json()["aller"])
+                action = page(confirmation).select_one("main form[method=post]")["action"]
+                r = await c.post(action, data={"_csrf_token": jeton(confirmation.text)})
+            else:
+                secret = re.search(r'<code id="secret">([A-Z2-7 ]+)</code>', enrolement.text).group(1).replace(" ", "")
+                form = page(enrolement).select_one("form[action='/facteurs/totp']")
+                champs = {i["name"]: i.get("value", "") for i in form.select("input[type=hidden]")}
+                r = await c.post("/facteurs/totp", data={**champs, "code": pyotp.TOTP(secret).now()})
+            assert r.status_code == 200, t(r)
+            continuer = page(r).find("a", string="Continuer")
+            assert continuer["href"] == f"/cgu?{urlencode({'suite': suite})}"
+        finally:
+            await c.__aexit__(None, None, None)

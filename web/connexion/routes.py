@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-from urllib.parse import urlencode
 
 from litestar import Request, Response, Router, get, post
 from litestar.exceptions import TooManyRequestsException
@@ -18,7 +17,7 @@ from web.comptes.identifiant import normaliser_identifiant
 from web.comptes.mot_de_passe import DEJA_UTILISE, changer, deja_utilise
 from web.connexion import appareil, service
 from web.connexion.forms import FormCgu, FormConnexion, FormMotDePasseConnecte, FormNouveauMotDePasse
-from web.droits import ETAPES, apres_connexion, cgu_a_jour, exiger_session
+from web.droits import ETAPES, apres_connexion, avec_suite, cgu_a_jour, exiger_session
 from web.entrees import suite_locale
 from web.facteurs import service as facteurs
 from web.formulaires import lire_formulaire
@@ -71,9 +70,8 @@ async def se_connecter(request: Request) -> Response:
     jeton = await service.ouvrir_session(u, acteur, request.cookies.get(sessions.COOKIE), etape)
     if jeton is None:
         return await rendre(request, "connexion/connexion.html", {"form": form, "echec": SUSPENDU_PENDANT}, status_code=422)
-    if etape:  # the second step (or the required enrolment) first; the page asked for follows the second step
-        suite = f"?{urlencode({'suite': form.suite})}" if form.suite and etape == "second_facteur" else ""
-        reponse = rediriger(request, ETAPES[etape] + suite)
+    if etape:  # the second step (or the required enrolment) first; the page asked for follows it
+        reponse = rediriger(request, avec_suite(ETAPES[etape], form.suite))
     else:
         reponse = rediriger(request, apres_connexion(u, form.suite))
     reponse.set_cookie(cookie_session(request, jeton))

@@ -19,6 +19,7 @@ class FormCodeTotp(Formulaire):
         "Code à usage unique", "Saisissez le code à 6 chiffres affiché par votre application.",
         "Les 6 chiffres affichés par votre application d'authentification.",
     )  # fmt: skip
+    suite = Suite()  # at the required enrolment: the page asked for before sign-in
 
 
 class FormCodeSecours(Formulaire):

@@ -10,7 +10,7 @@ from litestar.params import FromPath
 
 from web import droits, sessions
 from web.acteur import Acteur
-from web.droits import apres_connexion, exiger_connexion, exiger_session
+from web.droits import apres_connexion, avec_suite, exiger_connexion, exiger_session
 from web.entrees import id_ou_404, suite_locale, trouve
 from web.facteurs import service, totp
 from web.facteurs.forms import FormCodeSecours, FormCodeTotp, FormConfirmation, FormNomCle, FormReponseCle
@@ -141,7 +141,8 @@ async def page_totp(
         return rediriger(request, "/securite")
     ctx = {
         "form": form or FormCodeTotp(), "enrolement": etape == "enrolement", "secret": totp.secret_lisible(secret),
-        "qr": totp.qr_svg(totp.uri(secret, u.identifiant)), "form_nom": FormNomCle(), **_cles(request), **ctx,
+        "qr": totp.qr_svg(totp.uri(secret, u.identifiant, request.app.state.settings.nom_service)),
+        "form_nom": FormNomCle(), **_cles(request), **ctx,
     }  # fmt: skip
     gabarit = "facteurs/enrolement.html" if etape == "enrolement" else "facteurs/totp.html"
     return await rendre(request, gabarit, ctx, status_code=status_code)
@@ -152,7 +153,7 @@ async def enrolement(request: Request) -> Response:
     u = _demi(request, "enrolement")
     if u is None:
         return rediriger(request, "/connexion")
-    return await page_totp(request, u, "enrolement")
+    return await page_totp(request, u, "enrolement", FormCodeTotp(suite=suite_locale(request.query_params.get("suite", ""))))
 
 
 @get("/securite/totp", guards=[exiger_connexion])
@@ -172,12 +173,13 @@ async def confirmer_totp(request: Request) -> Response:
     ok, codes = await service.confirmer_totp(request.app.state.settings, u, form.code, Acteur.de(u, adresse(request)))
     if not ok:
         return await page_totp(request, u, etape, form, 422, echec=service.ECHEC)
-    return await _apres_enrolement(request, u, etape, codes, "totp")
+    return await _apres_enrolement(request, u, etape, codes, "totp", form.suite)
 
 
-async def _apres_enrolement(request: Request, u: Utilisateur, etape: str, codes: list[str], fait: str) -> Response:
-    # Right after the required enrolment the page is that of the full session being opened.
-    ctx = {"codes": codes, "premiers": True, **({"moi": u, "suite": "/"} if etape else {})}
+async def _apres_enrolement(request: Request, u: Utilisateur, etape: str, codes: list[str], fait: str, suite: str) -> Response:
+    # Right after the required enrolment the page is that of the full session being opened, which
+    # goes on to the CGU when due and the page asked for before sign-in.
+    ctx = {"codes": codes, "premiers": True, **({"moi": u, "suite": apres_connexion(u, suite)} if etape else {})}
     page = await rendre(request, "facteurs/codes.html", ctx) if codes else None
     if etape:
         return await _completer(request, u, etape, page)
@@ -208,6 +210,7 @@ async def ajouter_cle(request: Request) -> Response:
     # The recovery codes are shown on a page of their own (a JSON answer cannot show them once).
     aller = "/securite/codes" if not (await service.facteurs(u.id)).codes_emis else "/securite?fait=cle"
     if etape:
+        aller = avec_suite(aller, form.suite) if aller == "/securite/codes" else apres_connexion(u, form.suite)
         return await _completer(request, u, etape, _json({"aller": aller}))
     return _json({"aller": aller})
 
@@ -333,6 +336,11 @@ async def confirmer_codes(request: Request, moi: Moi) -> Response:
     return await _page_codes(request, premiers, code=not premiers and not await _confirmation_recente(request))
 
 
+def _suite_des_codes(request: Request, premiers: bool) -> str:
+    """After a first passkey at the required enrolment, the page asked for before sign-in."""
+    return suite_locale(request.query_params.get("suite", "")) if premiers else ""
+
+
 async def _page_codes(request: Request, premiers: bool, *, code: bool, status_code: int = 200, **kw) -> Response:
     if premiers:
         titre, texte = (
@@ -345,8 +353,9 @@ async def _page_codes(request: Request, premiers: bool, *, code: bool, status_co
             "Générer de nouveaux codes de secours",
             "Dix nouveaux codes de secours vont être générés ; les anciens ne seront plus valables.",
         )
-    return await page_confirmer(request, titre, texte, "/securite/codes", "Générer les codes", code=code, status_code=status_code,
-                                retour="/" if premiers else "/securite", **kw)  # fmt: skip
+    suite = _suite_des_codes(request, premiers)
+    return await page_confirmer(request, titre, texte, avec_suite("/securite/codes", suite), "Générer les codes", code=code,
+                                status_code=status_code, retour="/" if premiers else "/securite", **kw)  # fmt: skip
 
 
 @post("/securite/codes", guards=[exiger_session])
@@ -361,7 +370,9 @@ async def generer_codes(request: Request, moi: Moi, acteur: QuiAgit) -> Response
         codes = await service.regenerer_codes(request.app.state.settings, moi, acteur)
     else:
         codes = await service.codes_si_absents(moi)
-    return await rendre(request, "facteurs/codes.html", {"codes": codes, "premiers": not f.codes_emis})
+    suite = _suite_des_codes(request, not f.codes_emis)
+    return await rendre(request, "facteurs/codes.html", {"codes": codes, "premiers": not f.codes_emis,
+                                                         "suite": apres_connexion(moi, suite) if suite else None})  # fmt: skip
 
 
 # --- Losing every factor: the hierarchy resets them -------------------------------------------------
