@@ -318,3 +318,19 @@ def test_commande_importer(tmp_path, settings, base_vide, monkeypatch):
     chemin.write_bytes(b"\xff\xfe")
     r = CliRunner().invoke(main, ["gestionnaires", "importer", str(chemin), "--siret", siret])
     assert r.exit_code == 1 and "n'est pas encodé en UTF-8" in r.output
+
+
+async def test_deux_travailleurs_sur_le_meme_import_ne_creent_rien_deux_fois(client, principal, settings):
+    """A worker taken over while still running (or two at once): each line is created by one of them only."""
+    import asyncio
+
+    lieu, _ = await verifier(client, fichier(BONNE, AUTRE))
+    imp_id = int(lieu.rsplit("/", 1)[1])
+    imp = await ImportGestionnaires.objects().where(ImportGestionnaires.id == imp_id).first()
+    assert await service.confirmer(imp, "127.0.0.1") and await service.prendre(imp_id)
+    await asyncio.gather(*(service.executer(habilitations, settings, imp_id) for _ in range(2)))
+    assert await comptes(principal.organisme_id) == 3
+    assert await Courriel.count().where(Courriel.destinataire.is_in(["lucie.delahaie@exemple.fr", "paul.martin@exemple.fr"])) == 2
+    imp = await ImportGestionnaires.objects().where(ImportGestionnaires.id == imp_id).first()
+    assert (imp.statut, imp.faites) == ("termine", 2)
+    assert await Journal.count().where(Journal.type == "gestionnaires_importes") == 1

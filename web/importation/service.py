@@ -228,12 +228,16 @@ async def executer(regles, settings: Settings, imp_id: int) -> dict[str, int]:
             statut, raison, _ = await creer_ligne(regles, settings, acteur, moi, json.loads(ligne["donnees"]), connues, ligne["id"])
         else:
             statut, raison = REFUSE, PLUS_LE_DROIT
-        if statut and statut != CREE:
-            await LigneImport.update({LigneImport.statut: statut, LigneImport.raison: raison}).where(
-                (LigneImport.id == ligne["id"]) & (LigneImport.statut == ACCEPTE)
+        # Counted once, by the worker that settled the line ("" : another one did, after a takeover).
+        fait = statut == CREE or bool(
+            statut
+            and await LigneImport.raw(
+                "UPDATE ligne_import SET statut = {}, raison = {} WHERE id = {} AND statut = {} RETURNING id",
+                statut, raison, ligne["id"], ACCEPTE,
             )
+        )  # fmt: skip
         await ImportGestionnaires.raw(
-            "UPDATE import_gestionnaires SET faites = faites + 1, pris_le = {} WHERE id = {}", maintenant(), imp_id
+            "UPDATE import_gestionnaires SET faites = faites + {}, pris_le = {} WHERE id = {}", int(fait), maintenant(), imp_id
         )
         file_d_envoi.reveiller()
     bilan = await bilan_de(imp_id)
