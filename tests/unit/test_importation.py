@@ -334,3 +334,32 @@ async def test_deux_travailleurs_sur_le_meme_import_ne_creent_rien_deux_fois(cli
     imp = await ImportGestionnaires.objects().where(ImportGestionnaires.id == imp_id).first()
     assert (imp.statut, imp.faites) == ("termine", 2)
     assert await Journal.count().where(Journal.type == "gestionnaires_importes") == 1
+
+
+@pytest.mark.parametrize(
+    "modif",
+    [{"prenom": ""}, {"courriel": "x@"}, {"telephone_fixe": ""}, {"telephone_fixe": "123"}, {"nom": "x" * 300}, {"niveau": "tout"},
+     {"civilite": ""}, {"civilite": "Dr"}],
+)  # fmt: skip
+async def test_les_memes_refus_que_le_dialogue(client, principal, modif):
+    """One form for both: a line refused by the import says what « Ajouter un gestionnaire » says."""
+    from tests.unit.conftest import poster
+    from tests.unit.test_habilitations import FORM
+
+    saisie = {**FORM, **modif}
+    saisie["confirmation_courriel"] = saisie["courriel"]
+    r = await poster(client, "/habilitations/ajouter", "/habilitations/ajouter", saisie)
+    messages = re.findall(r'<li><a href="#[a-z_]+">([^<]+)</a></li>', r.text)
+    assert r.status_code == 422 and messages
+    ligne = ";".join(saisie.get(c, "") for c in EN_TETE.split(";"))
+    _, rapport = await verifier(client, fichier(ligne))
+    assert "0 ligne acceptée, 1 refusée" in rapport
+    for message in messages:
+        assert t_html(message) in rapport
+    assert await comptes(principal.organisme_id) == 1
+
+
+def t_html(fragment: str) -> str:
+    import html
+
+    return " ".join(html.unescape(fragment).split())
