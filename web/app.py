@@ -147,6 +147,9 @@ def gestion_erreurs() -> dict:
             return page_erreur(
                 request, 429, "Trop de demandes", "Vous avez fait trop de demandes en peu de temps. Patientez une minute puis recommencez."
             )
+        if exc.status_code == 413:
+            message = "Ce que vous avez envoyé dépasse la taille permise (1 Mo pour un fichier à importer)."
+            return page_erreur(request, 413, "Envoi trop volumineux", message)
         if exc.status_code == 403:
             return page_erreur(request, 403, "Accès refusé", "Vous n'avez pas les droits nécessaires pour cette action.")
         if exc.status_code < 500:

@@ -224,6 +224,11 @@ async def test_fichier_refuse_avec_un_message_clair(client, principal, contenu, 
     assert await ImportGestionnaires.count() == 0
 
 
+async def test_un_envoi_bien_trop_gros_est_refuse_en_francais(client, principal):
+    r = await deposer(client, b"x" * (3 * TAILLE_MAX))
+    assert r.status_code == 413 and "dépasse la taille permise (1 Mo pour un fichier à importer)" in t(r)
+
+
 async def test_virgule_et_bom_et_libelles_acceptes(client, principal):
     contenu = "\ufeffCivilité,Prénom,Nom,Courriel,Téléphone fixe,Niveau\r\nMadame,Lucie,Delahaie,l@exemple.fr,0123456789,Clôture\r\n"
     lieu, rapport = await verifier(client, contenu.encode())
