@@ -56,3 +56,4 @@ LIGNES ?= 1000
 bench-import: setup
 	$(PY) -m bench.importation --lignes $(LIGNES)
 	scripts/avec-postgresql $(PY) -m bench.importation --lignes $(LIGNES)
+	$(PY) -m bench.importation --rapport bench/RESULTS.md

@@ -6,7 +6,8 @@ no HTTP. Writes var/bench/importation-<engine>.json and prints the times.
 
     python -m bench.importation [--lignes 1000]                       # on a fresh SQLite file
     scripts/avec-postgresql python -m bench.importation --lignes 1000  # on a throwaway cluster
-    make bench-import LIGNES=1000
+    python -m bench.importation --rapport bench/RESULTS.md             # its section, from the runs' files
+    make bench-import LIGNES=1000                                      # both engines, then the section
 
 Run it alone on a quiet machine: it uses one core (argon2id dominates the creation)."""
 
@@ -19,6 +20,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from bench import SORTIES
 from web.settings import ROOT
@@ -89,10 +91,50 @@ async def mesurer(n: int) -> dict:
     }
 
 
+TITRE = "## Importer des gestionnaires"
+
+
+def section(resultats: list[dict]) -> list[str]:
+    """The lines of RESULTS.md for this measure, one row per engine measured."""
+    lignes = [
+        TITRE,
+        "",
+        "`make bench-import LIGNES=…` (`bench/importation.py`) : le service lui-même, sans HTTP. Premier passage : lecture du "
+        "fichier, chaque ligne vérifiée (formulaire et règles de « Ajouter un gestionnaire »), rapport enregistré. Création : "
+        "une transaction par ligne (unité créée au besoin, compte, hachage argon2id du mot de passe temporaire, courriel mis "
+        "en file, journal). Second passage : le même fichier vérifié à nouveau, toutes ses lignes « déjà présentes ».",
+        "",
+        "| moteur | lignes | premier passage | création | par ligne | second passage |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in resultats:
+        lignes.append(
+            f"| {r['moteur']} | {r['lignes']} | {r['premier_passage_ms'] / 1000:.2f} s | {r['creation_ms'] / 1000:.1f} s | "
+            f"{r['creation_par_ligne_ms']:g} ms | {r['second_passage_ms'] / 1000:.2f} s |"
+        )
+    return lignes
+
+
+def inscrire(rapport: Path) -> None:
+    """Replaces this measure's section of RESULTS.md (or appends it), leaving the rest as it was."""
+    resultats = [json.loads(f.read_text()) for f in sorted(SORTIES.glob("importation-*.json"))]
+    if not resultats:
+        raise SystemExit(f"Aucune mesure dans {SORTIES} : lancez d'abord python -m bench.importation.")
+    texte = rapport.read_text() if rapport.exists() else ""
+    avant, _, reste = texte.partition(TITRE)
+    apres = reste[reste.find("\n## ") :] if TITRE in texte and "\n## " in reste else ""
+    rapport.write_text(avant.rstrip() + "\n\n" + "\n".join(section(resultats)) + "\n" + apres)
+    print(f"Section écrite : {rapport}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Banc d'essai de « Importer des gestionnaires ».")
     parser.add_argument("--lignes", type=int, default=1000, help="lignes du fichier (2 000 au plus, la limite du portail)")
+    parser.add_argument("--rapport", type=Path, help="écrit seulement la section de ce fichier (RESULTS.md) d'après les mesures faites")
     args = parser.parse_args()
+    if args.rapport:
+        inscrire(args.rapport)
+        return
     SORTIES.mkdir(parents=True, exist_ok=True)
     if "PORTAIL_DATABASE_URL" not in os.environ:  # a fresh SQLite file of its own, never the portal's base
         base = SORTIES / "importation.sqlite"
