@@ -320,6 +320,8 @@ def test_commande_importer(tmp_path, settings, base_vide, monkeypatch):
     r = CliRunner().invoke(main, ["gestionnaires", "importer", str(chemin), "--siret", siret, "--par", delegue])
     assert r.exit_code == 0, r.output
     assert "0 compte(s) créé(s), 2 déjà présent(s), 0 ligne(s) refusée(s)." in r.output
+    r = CliRunner().invoke(main, ["gestionnaires", "importer", str(chemin), "--siret", siret, "--par", "ZZZZZZZZ"])
+    assert r.exit_code == 1 and "ZZZZZZZZ n'est pas un administrateur actif de cet organisme." in r.output
     chemin.write_bytes(b"\xff\xfe")
     r = CliRunner().invoke(main, ["gestionnaires", "importer", str(chemin), "--siret", siret])
     assert r.exit_code == 1 and "n'est pas encodé en UTF-8" in r.output

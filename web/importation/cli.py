@@ -73,7 +73,8 @@ async def _importer(lignes, siret: str, par: str, sorties: list[str]) -> str:
     filtre = (Utilisateur.organisme == org.id) & (Utilisateur.identifiant == par if par else Utilisateur.role == PRINCIPAL)
     moi = await Utilisateur.objects().where(filtre).first()
     if moi is None or not droits.peut_gerer_habilitations(moi):
-        raise click.ClickException(f"{par or 'l’administrateur principal'} n'est pas un administrateur actif de cet organisme.")
+        qui = par or "l'administrateur principal"
+        raise click.ClickException(f"{qui} n'est pas un administrateur actif de cet organisme.")
     acteur = Acteur(moi.id, org.id, "portail")
     verdicts = await service.verifier(regles, moi, lignes)
     connues = await service.Unites.de(org.id)
