@@ -127,6 +127,23 @@ def inscrire(rapport: Path) -> None:
     print(f"Section écrite : {rapport}")
 
 
+async def avec_le_pool(n: int) -> dict:
+    """On PostgreSQL, with a connection pool, as `portail serve` runs (web.app)."""
+    from piccolo.engine.postgres import PostgresEngine
+
+    from web.db import moteur
+
+    engine = moteur()
+    pool = isinstance(engine, PostgresEngine)
+    if pool:
+        await engine.start_connection_pool(min_size=2, max_size=20)
+    try:
+        return await mesurer(n)
+    finally:
+        if pool:
+            await engine.close_connection_pool()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Banc d'essai de « Importer des gestionnaires ».")
     parser.add_argument("--lignes", type=int, default=1000, help="lignes du fichier (2 000 au plus, la limite du portail)")
@@ -141,7 +158,7 @@ def main() -> None:
         base.unlink(missing_ok=True)
         os.environ["PORTAIL_DATABASE_URL"] = f"sqlite:///{base}"
     subprocess.run([sys.executable, "-m", "web.cli", "migrate"], cwd=ROOT, check=True, capture_output=True)
-    resultats = asyncio.run(mesurer(args.lignes))
+    resultats = asyncio.run(avec_le_pool(args.lignes))
     moteur = "postgresql" if os.environ["PORTAIL_DATABASE_URL"].startswith("postgres") else "sqlite"
     resultats["moteur"] = moteur
     (SORTIES / f"importation-{moteur}.json").write_text(json.dumps(resultats, indent=2))
