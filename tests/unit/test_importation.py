@@ -373,8 +373,8 @@ def t_html(fragment: str) -> str:
 
 
 async def test_les_identifiants_en_csv_neutralisent_les_formules(client, principal):
-    lieu, _ = await verifier(client, fichier("Mme;=HYPERLINK(\"http://x\");@Nom;formule@exemple.fr;0123456789;;;;;"))
+    lieu, _ = await verifier(client, fichier('Mme;=HYPERLINK("http://x");@Nom;formule@exemple.fr;0123456789;;;;;'))
     await confirmer(client, lieu)
     r = await client.get(f"{lieu}/identifiants.csv")
     ligne = r.content.decode("utf-8-sig").split("\r\n")[1]
-    assert ligne.startswith("2;Mme;\"'=HYPERLINK(\"\"http://x\"\")\";'@NOM;formule@exemple.fr;")
+    assert ligne.startswith('2;Mme;"\'=HYPERLINK(""http://x"")";\'@NOM;formule@exemple.fr;')
