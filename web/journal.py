@@ -46,6 +46,12 @@ TYPES = {
     "codes_secours_regeneres": "Codes de secours régénérés",
     "facteurs_reinitialises": "Seconds facteurs réinitialisés",
     "second_facteur_exige": "Second facteur exigé pour les gestionnaires (paramètre modifié)",
+    # Revue des habilitations, inactivité (issue 15)
+    "revue_commencee": "Revue des habilitations commencée",
+    "habilitation_confirmee": "Habilitation confirmée (revue des habilitations)",
+    "revue_terminee": "Revue des habilitations terminée",
+    "avis_inactivite": "Avis de suspension pour inactivité envoyé",
+    "suspension_inactivite": "Compte suspendu automatiquement (inactivité)",
     # Titulaires et dossiers (issue 5)
     "titulaire_modifie": "Coordonnées d'un titulaire modifiées",
     "dossier_cree": "Dossier de formation créé",

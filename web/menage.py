@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from web import courriels, observabilite, panne, sessions
 from web.connexion import verrou
 from web.contact import service as contact
+from web.revue import inactivite
 from web.tables import Tache
 from web.temps import maintenant
 
@@ -30,6 +31,7 @@ PURGES: dict[str, Purge] = {
     "verrous_anciens": verrou.purger,
     "courriels_remis": courriels.purger,
     "messages_contact_anciens": contact.purger,
+    "comptes_inactifs": inactivite.traiter,  # suspends unused accounts (a notice a month before): not a purge
 }
 
 TACHE = "menage"

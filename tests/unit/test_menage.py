@@ -49,7 +49,9 @@ async def test_le_menage_retire_ce_qui_a_expire_et_jamais_les_donnees(base_vide)
     assert {r["cle"] for r in await Compteur.select(Compteur.cle)} == {"BLOQUE", "RECENT"}
     restants = {r["destinataire"]: r["corps"] for r in await Courriel.select(Courriel.destinataire, Courriel.corps)}
     assert restants == {"recent@example.fr": "", "reste@example.fr": "", "attente@example.fr": "Mot de passe temporaire : Y"}
-    assert resultats == {"sessions_expirees": 1, "verrous_anciens": 1, "courriels_remis": 2, "messages_contact_anciens": 0}
+    assert resultats == {
+        "sessions_expirees": 1, "verrous_anciens": 1, "courriels_remis": 2, "messages_contact_anciens": 0, "comptes_inactifs": 0,
+    }  # fmt: skip
     assert await comptes() == avant  # demo data and journal untouched
 
 
