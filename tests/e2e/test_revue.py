@@ -3,16 +3,18 @@ level and suspends a third, then is finished; axe on every page and htmx state."
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from playwright.async_api import Page, expect
 
 from tests.e2e.conftest import audit, confirmer, premiere_connexion
+from tests.e2e.test_cdc import creer_agent
 from tests.e2e.test_premiere_connexion import inscrire
 from web.comptes.service import ouvrir_compte
 from web.db import ecriture
 from web.settings import Settings
-from web.tables import Journal, Revue, Utilisateur
+from web.tables import Journal, Organisme, Revue, Utilisateur
 from web.temps import maintenant
 
 
@@ -90,3 +92,25 @@ async def test_une_revue_qui_suspend_un_compte(page: Page, boite):
     await page.goto("/")
     await expect(page.get_by_role("heading", name="Rechercher un titulaire")).to_be_visible()
     await expect(page.get_by_text("Revue des habilitations")).to_have_count(0)
+
+
+async def test_la_caisse_des_depots_voit_les_revues_en_retard(page: Page, boite):
+    deja = len(boite.messages)
+    olga = inscrire(boite, "olga.jamais@example.fr", "Olga", "Jamais")
+    organisme = (await Utilisateur.objects().where(Utilisateur.identifiant == olga).first()).organisme
+    await Organisme.update({Organisme.raison_sociale: "MAIRIE D'OLGAVILLE"}).where(Organisme.id == organisme)
+    agent = creer_agent(boite, "basile@cdc.example")
+    await premiere_connexion(page, agent, await boite.mot_de_passe("basile@cdc.example", deja))
+    await page.get_by_role("navigation", name="Mon menu").get_by_role("link", name="Revues des habilitations en retard").click()
+    await expect(page.get_by_role("heading", name="Revues des habilitations en retard")).to_be_visible()
+    await audit(page, "revues en retard")
+    resultats = page.locator("#resultats")
+    await page.get_by_label("Raison sociale ou SIRET").fill("olgav")
+    await expect(resultats.get_by_role("row", name="MAIRIE D'OLGAVILLE")).to_contain_text("Jamais")
+    await expect(page.get_by_role("status").filter(has_text="trouvé")).to_have_text("1 organisme trouvé")
+    await audit(page, "revues en retard, recherche")
+    # Filtered as one types (htmx), the URL kept.
+    await page.get_by_label("Type d'organisme").select_option(label="Opérateur de l'emploi et de la formation")
+    await expect(resultats.get_by_text("Aucun organisme ne correspond : toutes les revues sont à jour.")).to_be_visible()
+    await expect(page).to_have_url(re.compile(r"type=operateur"))
+    await audit(page, "revues en retard, filtrées")
