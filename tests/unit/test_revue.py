@@ -284,21 +284,24 @@ async def test_suspension_apres_inactivite_avec_avis_un_mois_avant(monde, settin
     assert {a["utilisateur"] for a in await AvisInactivite.select(AvisInactivite.utilisateur)} == {g.id, d.id}
     # 12 months after her creation is in less than a month: the suspension waits a full month after the notice.
     le = mois_avant(now, -1).strftime("%d/%m/%Y")
-    # Jeanne, and her administrators: the principal and the délégué.
+    # Jeanne, and her administrators: the principal and the délégué, each in one mail for the run.
     sujet, corps = (await courriels_a(g.courriel))[0]
     assert sujet == f"Portail gestionnaire : votre compte sera suspendu le {le} faute d'utilisation"
     assert f"n'a jamais été utilisé depuis sa création le {il_y_a_11_mois.strftime('%d/%m/%Y')}" in corps
     assert "il suffit de vous connecter" in corps
-    assert [c[1] for c in await courriels_a(p.courriel) if "JEANNE JAMAIS" in c[1]]
-    assert [c[1] for c in await courriels_a(d.courriel) if "JEANNE JAMAIS" in c[1]]
-    # The délégué's own notice goes to the principal only (and to the délégué).
-    assert len([c for c in await courriels_a(p.courriel) if "DENIS DELEGUE" in c[1]]) == 1
-    assert await Courriel.count() == 5
+    [(sujet, corps)] = await courriels_a(p.courriel)
+    assert sujet == "Portail gestionnaire : 2 comptes de votre organisme seront suspendus faute d'utilisation"
+    assert "- Mme JEANNE JAMAIS" in corps and "- Mme DENIS DELEGUE" in corps and f"suspendu le {le}" in corps
+    # The délégué is told of the plain gestionnaire only (and of their own account, as its holder).
+    mails = await courriels_a(d.courriel)
+    assert len(mails) == 2 and "- Mme JEANNE JAMAIS" in mails[1][1] + mails[0][1]
+    assert not any("- Mme DENIS DELEGUE" in c for _, c in mails)
+    assert await Courriel.count() == 4
     assert await Journal.count().where(Journal.type == "avis_inactivite") == 2
 
     # Once only: the next runs mail nothing more, and suspend nobody before the month is over.
     assert await inactivite.traiter(now + timedelta(days=1)) == 0
-    assert await Courriel.count() == 5
+    assert await Courriel.count() == 4
     # The délégué signs in meanwhile: their notice is void.
     await derniere_connexion(d, now + timedelta(days=2))
     # A month and a day later: Jeanne is suspended, her sessions closed, journaled; the délégué stays.

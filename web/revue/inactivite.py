@@ -54,41 +54,50 @@ async def traiter(now: datetime) -> int:
 
 
 async def aviser(now: datetime, mois: int) -> int:
+    """The notices due, one organisation per transaction: each holder's mail, and one mail per
+    administrator listing the accounts of theirs noticed in this run (not one per account: a large
+    employer's délégués would otherwise get hundreds)."""
     limite = mois_avant(now, mois - 1)
     jointure = "LEFT JOIN avis_inactivite a ON a.utilisateur = u.id"
     lignes = await Utilisateur.raw(
-        f"SELECT u.id, {ACTIVITE} AS depuis " + _CANDIDATS.format(jointure=jointure)
-        + f" AND (a.id IS NULL OR a.depuis <> {ACTIVITE}) ORDER BY u.id LIMIT {LOT}",
+        f"SELECT u.id, u.organisme, {ACTIVITE} AS depuis " + _CANDIDATS.format(jointure=jointure)
+        + f" AND (a.id IS NULL OR a.depuis <> {ACTIVITE}) ORDER BY u.organisme, u.id LIMIT {LOT}",
         limite, limite,
     )  # fmt: skip
-    n = 0
+    par_organisme: dict[int, list[tuple[int, datetime]]] = {}
     for ligne in lignes:
-        n += await _aviser(ligne["id"], instant(ligne["depuis"]), now, mois)
+        par_organisme.setdefault(ligne["organisme"], []).append((ligne["id"], instant(ligne["depuis"])))
+    settings = Settings.from_env()
+    n = 0
+    for organisme, comptes in par_organisme.items():
+        async with ecriture():
+            avises = []
+            for id_, depuis in comptes:
+                if not await _reserver(id_, depuis, now):
+                    continue
+                u = await Utilisateur.objects().where(Utilisateur.id == id_).first()
+                le = max(mois_avant(depuis, -mois), mois_avant(now, -1))  # never less than a month after the notice
+                await file_d_envoi.mettre_en_file(u.courriel, *courriel_titulaire(settings, u, depuis, le), concerne=u.id)
+                await journaliser("avis_inactivite", PORTAIL, cible=u.id, organisme=organisme, detail=f"suspension prévue le {date_fr(le)}")
+                avises.append((u, depuis, le))
+            for destinataire, sujet, corps in await courriels_administrateurs(settings, organisme, avises):
+                await file_d_envoi.mettre_en_file(destinataire, sujet, corps)
+        n += len(avises)
+    if n:
+        file_d_envoi.reveiller()
     return n
 
 
-async def _aviser(id_: int, depuis: datetime, now: datetime, mois: int) -> int:
-    """Reserves the notice (one upsert: one notice per account and date), then queues the mails in
-    the same transaction."""
-    settings = Settings.from_env()
-    async with ecriture():
-        pris = (
-            await AvisInactivite.insert(AvisInactivite(utilisateur=id_, depuis=depuis, envoye_le=now))
-            .on_conflict(
-                target=AvisInactivite.utilisateur, action="DO UPDATE", values=[AvisInactivite.depuis, AvisInactivite.envoye_le],
-                where=AvisInactivite.depuis != depuis,
-            )
-            .returning(AvisInactivite.id)
-        )  # fmt: skip
-        if not pris:
-            return 0
-        u = await Utilisateur.objects().where(Utilisateur.id == id_).first()
-        le = max(mois_avant(depuis, -mois), mois_avant(now, -1))
-        for destinataire, sujet, corps in await courriels_avis(settings, u, depuis, le):
-            await file_d_envoi.mettre_en_file(destinataire, sujet, corps, concerne=u.id)
-        await journaliser("avis_inactivite", PORTAIL, cible=u.id, organisme=u.organisme, detail=f"suspension prévue le {date_fr(le)}")
-    file_d_envoi.reveiller()
-    return 1
+async def _reserver(id_: int, depuis: datetime, now: datetime) -> bool:
+    """One upsert: one notice per account and date of last activity."""
+    return bool(
+        await AvisInactivite.insert(AvisInactivite(utilisateur=id_, depuis=depuis, envoye_le=now))
+        .on_conflict(
+            target=AvisInactivite.utilisateur, action="DO UPDATE", values=[AvisInactivite.depuis, AvisInactivite.envoye_le],
+            where=AvisInactivite.depuis != depuis,
+        )
+        .returning(AvisInactivite.id)
+    )  # fmt: skip
 
 
 async def suspendre(now: datetime, mois: int) -> int:
@@ -122,38 +131,53 @@ async def suspendre(now: datetime, mois: int) -> int:
     return n
 
 
-async def courriels_avis(settings: Settings, u: Utilisateur, depuis: datetime, le: datetime) -> list[tuple[str, str, str]]:
-    """The holder's notice, and one for each of their administrators."""
+FIN = "Ce message est envoyé automatiquement, merci de ne pas y répondre.\n"
+LISTE_MAX = 200  # accounts named in one administrator's mail; the rest are counted
+
+
+def inutilise(u: Utilisateur, depuis: datetime) -> str:
+    if u.derniere_connexion is None and depuis == u.cree_le:
+        return f"n'a jamais été utilisé depuis sa création le {date_fr(depuis)}"
+    return f"n'a pas été utilisé depuis le {date_fr(depuis)}"
+
+
+def courriel_titulaire(settings: Settings, u: Utilisateur, depuis: datetime, le: datetime) -> tuple[str, str]:
+    """The holder's notice: (sujet, corps)."""
     service = settings.nom_service
-    jamais = u.derniere_connexion is None and depuis == u.cree_le
-    inutilise = f"n'a jamais été utilisé depuis sa création le {date_fr(depuis)}" if jamais else ""
-    inutilise = inutilise or f"n'a pas été utilisé depuis le {date_fr(depuis)}"
-    sujet = f"{service} : un compte sera suspendu le {date_fr(le)} faute d'utilisation"
-    fin = "Ce message est envoyé automatiquement, merci de ne pas y répondre.\n"
-    courriels = [
-        (
-            u.courriel,
-            f"{service} : votre compte sera suspendu le {date_fr(le)} faute d'utilisation",
-            f"Bonjour {nom_affiche(u)},\n\nVotre compte du {service} (identifiant {u.identifiant}) {inutilise}. "
-            f"Un compte inutilisé pendant {settings.inactivite_mois} mois est suspendu automatiquement : sans connexion de "
-            f"votre part, le vôtre le sera à partir du {date_fr(le)}.\n\nPour le garder, il suffit de vous connecter : "
-            f"{settings.base_url}/connexion\n\nSi vous n'en avez plus besoin, vous n'avez rien à faire.\n\n{fin}",
-        )
-    ]
-    roles = [PRINCIPAL] if u.role == DELEGUE else [PRINCIPAL, DELEGUE]
-    administrateurs = await Utilisateur.objects().where(
-        (Utilisateur.organisme == u.organisme) & Utilisateur.role.is_in(roles) & (Utilisateur.statut == ACTIF) & (Utilisateur.id != u.id)
+    return (
+        f"{service} : votre compte sera suspendu le {date_fr(le)} faute d'utilisation",
+        f"Bonjour {nom_affiche(u)},\n\nVotre compte du {service} (identifiant {u.identifiant}) {inutilise(u, depuis)}. "
+        f"Un compte inutilisé pendant {settings.inactivite_mois} mois est suspendu automatiquement : sans connexion de "
+        f"votre part, le vôtre le sera à partir du {date_fr(le)}.\n\nPour le garder, il suffit de vous connecter : "
+        f"{settings.base_url}/connexion\n\nSi vous n'en avez plus besoin, vous n'avez rien à faire.\n\n{FIN}",
     )
+
+
+async def courriels_administrateurs(settings: Settings, organisme: int, avises: list) -> list[tuple[str, str, str]]:
+    """One mail per active administrator of the organisation naming the accounts noticed that they
+    manage: the principal all of them, a délégué the plain gestionnaires (never their own)."""
+    if not avises:
+        return []
+    administrateurs = await Utilisateur.objects().where(
+        (Utilisateur.organisme == organisme) & Utilisateur.role.is_in([PRINCIPAL, DELEGUE]) & (Utilisateur.statut == ACTIF)
+    )
+    courriels = []
     for a in administrateurs:
-        courriels.append(
-            (
-                a.courriel,
-                sujet,
-                f"Bonjour {nom_affiche(a)},\n\nLe compte de {nom_affiche(u)} (identifiant {u.identifiant}), de votre organisme, "
-                f"{inutilise}. Sans connexion de sa part, il sera suspendu automatiquement à partir du {date_fr(le)}.\n\n"
-                "Vous pouvez le suspendre dès maintenant ou confirmer son habilitation dans « Revue des habilitations », ou "
-                "le modifier dans « Gérer les habilitations ». Une fois suspendu, il peut être réactivé depuis sa fiche.\n\n"
-                f"{fin}",
-            )
+        siens = [(u, depuis, le) for u, depuis, le in avises if u.id != a.id and (a.role == PRINCIPAL or u.role == GESTIONNAIRE)]
+        if not siens:
+            continue
+        lignes = [f"- {nom_affiche(u)} ({u.identifiant}) {inutilise(u, depuis)} : suspendu le {date_fr(le)}" for u, depuis, le in siens]
+        if len(lignes) > LISTE_MAX:
+            lignes = [*lignes[:LISTE_MAX], f"- et {len(lignes) - LISTE_MAX} autres comptes"]
+        pluriel = len(siens) > 1
+        sujet = f"{settings.nom_service} : {len(siens)} compte{'s' if pluriel else ''} de votre organisme " + (
+            "seront suspendus faute d'utilisation" if pluriel else "sera suspendu faute d'utilisation"
         )
+        corps = (
+            f"Bonjour {nom_affiche(a)},\n\nSans connexion de leur part, ces comptes de votre organisme seront suspendus "
+            f"automatiquement ({settings.inactivite_mois} mois sans connexion) :\n\n" + "\n".join(lignes) + "\n\n"
+            "Vous pouvez les suspendre dès maintenant ou confirmer leur habilitation dans « Revue des habilitations », ou "
+            "les modifier dans « Gérer les habilitations ». Un compte suspendu peut être réactivé depuis sa fiche.\n\n" + FIN
+        )
+        courriels.append((a.courriel, sujet, corps))
     return courriels
