@@ -65,6 +65,11 @@ async def test_une_revue_qui_suspend_un_compte(page: Page, boite):
     await page.get_by_role("button", name="Changer le niveau de Lina NIVEAU").click()
     await expect(page.get_by_role("row", name="Lina NIVEAU").get_by_text("Niveau modifié")).to_be_visible()
     await audit(page, "revue, niveau modifié")
+    # At 320 px the list scrolls inside its frame, never the page (WCAG 1.4.10).
+    await page.set_viewport_size({"width": 320, "height": 800})
+    assert await page.evaluate("document.documentElement.scrollWidth") == 320
+    await audit(page, "revue à 320 px")
+    await page.set_viewport_size({"width": 1280, "height": 800})
 
     # Finishing too early says what is left.
     await page.get_by_role("button", name="Terminer la revue").click()
