@@ -19,6 +19,7 @@ from datetime import timedelta
 
 from bench.generer import generer
 from web.acteur import Acteur
+from web.db import moteur
 from web.revue import inactivite
 from web.revue import service as revue
 from web.tables import PRINCIPAL, Courriel, Utilisateur
@@ -38,6 +39,17 @@ async def chrono(faire, essais: int = ESSAIS) -> float:
 
 async def mesurer(echelle: float) -> dict[str, float]:
     jeu = await generer(echelle)
+    engine = moteur()
+    if engine.engine_type == "postgres":  # as `portail serve` does: without a pool, each query opens a connection
+        await engine.start_connection_pool(min_size=1, max_size=4)
+    try:
+        return await _mesurer(echelle, jeu)
+    finally:
+        if engine.engine_type == "postgres":
+            await engine.close_connection_pool()
+
+
+async def _mesurer(echelle: float, jeu: dict) -> dict[str, float]:
     rnd = random.Random(15)
     now = maintenant()
     # Organisation 1 (the large employer): last sign-ins spread over two years, one in ten never.
