@@ -49,6 +49,8 @@ from web.rendu import page_erreur, page_panne, rediriger, statique, verification
 from web.renouvellement.routes import router as renouvellement_router
 from web.renouvellement.service import boucle_des_demandes
 from web.requete import DEPENDANCES, SessionMiddleware
+from web.revue.routes import router as revue_router
+from web.revue.routes import router_cdc as revue_cdc_router
 from web.sante import sante
 from web.sessions import COOKIE
 from web.settings import ROOT, Settings
@@ -249,6 +251,8 @@ def create_app(settings: Settings | None = None, *, services: bool = True) -> Li
             facteurs_router,
             habilitations_router,
             importation_router,
+            revue_router,
+            revue_cdc_router,
             profil_router,
             parametres_router,
             renouvellement_router,

@@ -121,6 +121,15 @@ def peut_renouveler(acteur: Utilisateur, cible: Utilisateur) -> bool:
     return peut_gerer(acteur, cible)
 
 
+# --- Revue des habilitations (issue 15) ------------------------------------------------------
+
+
+def peut_revoir_habilitations(u: Utilisateur) -> bool:
+    """« Revue des habilitations »: the principal administrator only, who answers for the
+    organisation's rights (délégués' accounts are among those reviewed)."""
+    return u.role == PRINCIPAL and u.statut == ACTIF
+
+
 # --- Second factor (issue 16) ----------------------------------------------------------------
 
 
@@ -227,4 +236,5 @@ exiger_administrateur = _garde(lambda c: not peut_gerer_habilitations(c.state["u
 exiger_organisme = _garde(
     lambda c: c.state.get("organisme") is None, "Pages of an organisation's space: the Caisse des Dépôts' agents never reach them."
 )
+exiger_principal = _garde(lambda c: not peut_revoir_habilitations(c.state["utilisateur"]), "Revue des habilitations.")
 exiger_agent_cdc = _garde(lambda c: not est_agent_cdc(c.state["utilisateur"]), "The Caisse des Dépôts' space.")

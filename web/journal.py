@@ -49,6 +49,12 @@ TYPES = {
     # Importer des gestionnaires (issue 15)
     "gestionnaires_importes": "Gestionnaires importés",
     "identifiants_telecharges": "Identifiants d'un import téléchargés",
+    # Revue des habilitations, inactivité (issue 15)
+    "revue_commencee": "Revue des habilitations commencée",
+    "habilitation_confirmee": "Habilitation confirmée (revue des habilitations)",
+    "revue_terminee": "Revue des habilitations terminée",
+    "avis_inactivite": "Avis de suspension pour inactivité envoyé",
+    "suspension_inactivite": "Compte suspendu automatiquement (inactivité)",
     # Titulaires et dossiers (issue 5)
     "titulaire_modifie": "Coordonnées d'un titulaire modifiées",
     "dossier_cree": "Dossier de formation créé",

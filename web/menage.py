@@ -19,6 +19,7 @@ from web import courriels, observabilite, panne, sessions
 from web.connexion import verrou
 from web.contact import service as contact
 from web.importation import service as importation
+from web.revue import inactivite
 from web.tables import Tache
 from web.temps import maintenant
 
@@ -32,6 +33,7 @@ PURGES: dict[str, Purge] = {
     "courriels_remis": courriels.purger,
     "messages_contact_anciens": contact.purger,
     "imports_gestionnaires_expires": importation.purger,
+    "comptes_inactifs": inactivite.traiter,  # suspends unused accounts (a notice a month before): not a purge
 }
 
 TACHE = "menage"

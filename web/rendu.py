@@ -142,6 +142,17 @@ def rediriger(request: Request, url: str) -> Response:
     return Response("", status_code=303, headers={"Location": url, **VARY})
 
 
+async def apres_ecriture(request: Request, url: str, template: str, contexte: Callable[[], Awaitable[dict[str, Any]]]) -> Response:
+    """After a POST that succeeded: an htmx request that targets a region of `template` gets that
+    region afresh (the person keeps their place in a long list); anything else is redirected to
+    `url` (Post/Redirect/Get), whose page shows the same state."""
+    demande = region(request)
+    env: Environment = request.app.template_engine.engine  # type: ignore[union-attr]
+    if demande and _nom_de_bloc(demande) in env.get_template(template).blocks:
+        return await rendre(request, template, await contexte())
+    return rediriger(request, url)
+
+
 async def verifier_champ(request: Request, form) -> Response:
     """Inline check of the field just left (the plugin's trigger name): that field's wrapper alone
     (#champ-<nom>), its own message included, rendered from the form's declaration."""

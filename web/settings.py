@@ -39,6 +39,11 @@ class Settings:
     directeur_publication: str = ""
     hebergeur: str = ""
     adresse_contact: str = ""
+    # « Revue des habilitations »: a review is due this long after the last one (PORTAIL_REVUE_PERIODE_JOURS).
+    revue_periode: timedelta = timedelta(days=365)
+    # Housekeeping suspends accounts unused this many months, after a notice one month before
+    # (PORTAIL_INACTIVITE_MOIS).
+    inactivite_mois: int = 12
 
     @property
     def production(self) -> bool:
@@ -75,12 +80,21 @@ class Settings:
             directeur_publication=e.get("PORTAIL_DIRECTEUR_PUBLICATION", "").strip()[:200],
             hebergeur=e.get("PORTAIL_HEBERGEUR", "").strip()[:300],
             adresse_contact=e.get("PORTAIL_ADRESSE_CONTACT", "").strip()[:200],
+            revue_periode=timedelta(days=_borne(e, "PORTAIL_REVUE_PERIODE_JOURS", "365", 1, 3650, "jours")),
+            inactivite_mois=_borne(e, "PORTAIL_INACTIVITE_MOIS", "12", 2, 120, "mois"),
         )
 
 
 def _heures(valeur: str) -> int:
     if not (valeur.isascii() and valeur.isdigit() and 1 <= int(valeur) <= 720):
         raise SystemExit("PORTAIL_SESSION_DUREE_MAX doit être un nombre d'heures entre 1 et 720.")
+    return int(valeur)
+
+
+def _borne(e, nom: str, defaut: str, minimum: int, maximum: int, unite: str) -> int:
+    valeur = e.get(nom, defaut)
+    if not (valeur.isascii() and valeur.isdigit() and minimum <= int(valeur) <= maximum):
+        raise SystemExit(f"{nom} doit être un nombre de {unite} entre {minimum} et {maximum}.")
     return int(valeur)
 
 

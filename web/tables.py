@@ -358,3 +358,43 @@ class LigneImport(Table, tablename="ligne_import"):
     statut = Varchar(length=10)
     raison = Varchar(length=500, default="")
     utilisateur = ForeignKey(references=Utilisateur, null=True)
+
+
+# « Revue des habilitations » (web.revue): what the principal decided for an account.
+CONFIRME, MODIFIE = "confirme", "modifie"
+
+
+class Revue(Table, tablename="revue"):
+    """A « Revue des habilitations » of an organisation by its principal: open (terminee_le null)
+    while it goes, at most one open per organisation (a partial unique index); finished, it
+    records who, when and how many accounts were confirmed, changed, suspended."""
+
+    id = Serial(primary_key=True)
+    organisme = ForeignKey(references=Organisme, index=True)
+    ouverte_par = ForeignKey(references=Utilisateur)
+    ouverte_le = Timestamptz()
+    terminee_par = ForeignKey(references=Utilisateur, null=True)
+    terminee_le = Timestamptz(null=True, default=None)
+    confirmes = Integer(default=0)
+    modifies = Integer(default=0)
+    suspendus = Integer(default=0)
+
+
+class DecisionRevue(Table, tablename="decision_revue"):
+    """One account's outcome in a review (unique per review and account: the last decision wins)."""
+
+    id = Serial(primary_key=True)
+    revue = ForeignKey(references=Revue)
+    utilisateur = ForeignKey(references=Utilisateur)
+    decision = Varchar(length=10)  # confirme | modifie | suspendu
+    le = Timestamptz()
+
+
+class AvisInactivite(Table, tablename="avis_inactivite"):
+    """The notice mailed a month before an automatic suspension for inactivity: sent once for a
+    given last activity (`depuis`); a sign-in since then makes a later notice due again."""
+
+    id = Serial(primary_key=True)
+    utilisateur = ForeignKey(references=Utilisateur, unique=True)
+    depuis = Timestamptz()
+    envoye_le = Timestamptz()

@@ -274,7 +274,7 @@ async def test_chaque_interaction_htmx_a_son_test():
 
     testes = {"habilitations/recherche.html": 1, "cdc/organismes.html": 1, "accueil.html": 1, "titulaires/titulaire.html": 1,
               "dossiers/cloture_simplifiee.html": 1, "habilitations/ajouter.html": 1, "macros/formulaire.html": 0,
-              "importation/rapport.html": 1,
+              "importation/rapport.html": 1, "revue/revue.html": 2, "revue/cdc.html": 1,
               "macros/mot_de_passe.html": 0, "macros/pagination.html": 2}  # fmt: skip
     trouves = {}
     for f in (ROOT / "components").rglob("*.html"):
@@ -285,3 +285,42 @@ async def test_chaque_interaction_htmx_a_son_test():
     # hx-post from Python: tested above, field by field.
     assert trouves == {k: v for k, v in testes.items() if v}, trouves
     assert FORM
+
+
+# --- Revue des habilitations (issue 15) ---------------------------------------------------------
+
+
+async def test_une_decision_de_la_revue_sur_place(client, settings):
+    await admin_connecte(client, settings)
+    await poster(client, "/habilitations/revue", "/habilitations/revue", {})
+    avant = page(await client.get("/habilitations/revue"))
+    apres, r = await declencher(client, avant, "form[hx-post$='/confirmer']")
+    assert r.status_code == 200 and "<html" not in r.text
+    frais = page(await client.get("/habilitations/revue?page=1"))
+    assert_meme_page(apres, frais, ignorer=("title", "#revue-annonce"))
+    assert apres.select_one("#revue-annonce").get_text(strip=True).endswith(": confirmé.")
+    # A level changed the same way.
+    saisir(apres, "select[name=niveau]", "validation")
+    encore, _ = await declencher(client, apres, "form[hx-post$='/niveau']")
+    assert_meme_page(encore, page(await client.get("/habilitations/revue?page=1")), ignorer=("title", "#revue-annonce"))
+    assert "Niveau modifié" in encore.select_one("#revue-comptes").get_text()
+
+
+async def test_page_suivante_de_la_revue(client, settings):
+    admin = await admin_connecte(client, settings)
+    for i in range(50):
+        await creer_gestionnaire(settings, admin.organisme_id, prenom=f"P{i:02d}", nom="Revue")
+    await poster(client, "/habilitations/revue", "/habilitations/revue", {})
+    avant = page(await client.get("/habilitations/revue"))
+    apres, _ = await declencher(client, avant, ".pagination a[hx-get]")
+    assert_meme_page(apres, page(await client.get("/habilitations/revue?page=2")))
+
+
+async def test_filtrer_les_revues_en_retard(client, settings):
+    agent = await creer_agent(settings)
+    await creer_organisme(settings)
+    await connecte(client, agent)
+    avant = page(await client.get("/cdc/revues"))
+    saisir(avant, "#type", "operateur")
+    apres, _ = await declencher(client, avant, "form[hx-get]")
+    assert_meme_page(apres, page(await client.get("/cdc/revues?q=&type=operateur")))

@@ -55,6 +55,7 @@ async def test_le_menage_retire_ce_qui_a_expire_et_jamais_les_donnees(base_vide)
         "courriels_remis": 2,
         "messages_contact_anciens": 0,
         "imports_gestionnaires_expires": 0,
+        "comptes_inactifs": 0,
     }
     assert await comptes() == avant  # demo data and journal untouched
 

@@ -35,13 +35,19 @@ class Criteres:
         return cls(q=params.get("q", "").strip()[:200], page=page(params.get("page", "1")))
 
 
-async def rechercher(c: Criteres) -> tuple[list[dict], int]:
+def filtre_recherche(q: str):
+    """Organisations whose raison sociale holds a word starting with `q`, or whose SIRET starts with it."""
     filtre = Organisme.id > 0
-    if c.q:
-        filtre = WhereRaw(f"{SANS_ACCENTS} LIKE {{}}", "%" + motif_prefixe(c.q))
-        chiffres = "".join(c.q.split())
+    if q:
+        filtre = WhereRaw(f"{SANS_ACCENTS} LIKE {{}}", "%" + motif_prefixe(q))
+        chiffres = "".join(q.split())
         if chiffres.isascii() and chiffres.isdigit():
             filtre = filtre | Organisme.siret.like(chiffres[:14] + "%")  # a SIRET, or a name holding digits
+    return filtre
+
+
+async def rechercher(c: Criteres) -> tuple[list[dict], int]:
+    filtre = filtre_recherche(c.q)
     total = await Organisme.count().where(filtre)
     lignes = (
         await Organisme.select(Organisme.id, Organisme.raison_sociale, Organisme.siret, Organisme.type, Organisme.statut)

@@ -13,6 +13,7 @@ from web.entrees import id_ou_404
 from web.formulaires import lire_formulaire
 from web.rendu import rediriger, rendre, verifier_champ
 from web.requete import Moi, OrganismePeutEtre, QuiAgit, SonOrganisme
+from web.revue import service as revue
 from web.tables import Titulaire
 from web.titulaires import service
 from web.titulaires.forms import FormCoordonneesTitulaire, Recherche
@@ -33,8 +34,12 @@ async def accueil(request: Request, moi: Moi, organisme: OrganismePeutEtre) -> R
     r = Recherche.lire(request.query_params) if peut else Recherche()
     lignes = await service.rechercher(organisme.id, r.nir, r.nom) if r.soumise and not r.erreurs else []
     ctx = {"r": r, "lignes": lignes, "peut_consulter": peut, "formater": formater}
+
+    async def page() -> dict:  # the principal's reminder of a review due: the whole page only
+        return {"rappel_revue": await revue.rappel(moi, request.app.state.settings.revue_periode)}
+
     # htmx: the results once the form is clean; with errors, the form (web.rendu, 422).
-    return await rendre(request, "accueil.html", ctx, status_code=422 if r.erreurs else 200)
+    return await rendre(request, "accueil.html", ctx, page=page, status_code=422 if r.erreurs else 200)
 
 
 async def contexte(request: Request, organisme: SonOrganisme, t: Titulaire, form: FormCoordonneesTitulaire | None = None) -> dict:
