@@ -10,7 +10,8 @@ import re
 
 import pytest
 
-from tests.unit.conftest import connecte, creer_gestionnaire, creer_organisme, t
+from tests.unit.conftest import connecte, creer_gestionnaire, creer_organisme, poster, t
+from tests.unit.test_habilitations import FORM
 from web.acteur import Acteur
 from web.habilitations import service
 from web.habilitations.forms import FormFiltres
@@ -234,3 +235,38 @@ async def test_export_reserve_aux_administrateurs(client, settings):
     r = await client.get("/habilitations/export", follow_redirects=False)
     assert r.status_code == 303
     assert not await Journal.exists().where(Journal.type == "liste_exportee")
+
+
+# --- The gestionnaire page's history ------------------------------------------------------------
+
+
+async def test_historique_du_compte(client, settings):
+    p = await creer_organisme(settings)
+    await connecte(client, p)
+    r = await poster(client, "/habilitations/ajouter", "/habilitations/ajouter", FORM)
+    g = await Utilisateur.objects().where(Utilisateur.courriel == FORM["courriel"]).first()
+    page = f"/habilitations/{g.id}"
+    texte = t(await client.get(page))
+    assert f"Créé par Anne MARTIN ({p.identifiant})" in texte
+    assert "Dernière connexion Jamais connecté" in texte
+    assert "Dernier changement de mot de passe Jamais : mot de passe temporaire" in texte
+    assert "Aucun changement de statut." in texte
+    # Status changes, newest first, with who made them; a bounded list, then the journal.
+    for _ in range(3):
+        assert (await poster(client, page, f"{page}/suspendre", {})).status_code == 303
+        assert (await poster(client, page, f"{page}/reactiver", {})).status_code == 303
+    le = dt.datetime(2026, 3, 4, 9, 30, tzinfo=dt.UTC)
+    await Utilisateur.update({Utilisateur.derniere_connexion: le, Utilisateur.mot_de_passe_modifie_le: le - JOUR}).where(
+        Utilisateur.id == g.id
+    )
+    r = await client.get(page)
+    texte = t(r)
+    assert "Dernière connexion 04/03/2026 à 09:30" in texte
+    assert "Dernier changement de mot de passe 03/03/2026 à 09:30" in texte
+    changements = re.findall(r"<li>[^<]* : (Gestionnaire \w+) par (\w+)</li>", r.text)
+    assert changements == [("Gestionnaire réactivé", p.identifiant), ("Gestionnaire suspendu", p.identifiant)] * 2 + [
+        ("Gestionnaire réactivé", p.identifiant)
+    ]
+    assert f'<a href="/habilitations/journal?personne={g.identifiant}">Tous les événements de ce compte</a>' in r.text
+    journal = (await client.get(f"/habilitations/journal?personne={g.identifiant}")).text
+    assert journal.count("<td>Gestionnaire suspendu</td>") == 3

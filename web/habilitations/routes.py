@@ -153,6 +153,7 @@ async def fiche(request: Request, id_: FromPath[str], moi: Moi) -> Response:
     q = request.query_params
     non_remis = next(iter(await courriels_non_remis(moi, utilisateur=g.id)), None)
     extra = {"g": g, "info": INFOS.get(q.get("fait", "")), "refus": REFUS.get(q.get("refus", "")), "non_remis": non_remis}
+    extra |= {"historique": await service.historique(g), "types": TYPES}
     return await page_formulaire(request, "habilitations/gestionnaire.html", moi, form, **extra)
 
 

@@ -22,7 +22,7 @@ from web.parametres import service as unites
 from web.parametres.forms import FormUnite
 from web.recherche import cle, intervalle_prefixe
 from web.settings import Settings
-from web.tables import ACTIF, DELEGUE, GESTIONNAIRE, SUSPENDU, Organisme, Utilisateur
+from web.tables import ACTIF, DELEGUE, GESTIONNAIRE, SUSPENDU, Journal, Organisme, Utilisateur
 from web.temps import maintenant
 
 PAR_PAGE = 20
@@ -359,6 +359,37 @@ async def changer_statut(acteur: Acteur, cible: Utilisateur, statut: str) -> Non
             await sessions.fermer_toutes(cible.id)
         type_ = "gestionnaire_suspendu" if statut == SUSPENDU else "gestionnaire_reactive"
         await journaliser(type_, acteur, cible=cible.id)
+
+
+# --- The gestionnaire page's history -------------------------------------------------------------
+
+# The journal's kinds that change an account's status (a feature that adds one adds it here).
+TYPES_STATUT = ["gestionnaire_suspendu", "gestionnaire_reactive"]
+HISTORIQUE_MAX = 5  # the newest status changes shown; the journal, filtered on the account, holds them all
+
+
+@dataclass(frozen=True)
+class Historique:
+    createur: dict | None  # prenom, nom, identifiant of who created the account (None: at the organisation's registration)
+    statuts: list[dict]  # cree_le, type, acteur (identifiant), newest first, at most HISTORIQUE_MAX
+    plus: bool  # older status changes exist
+
+
+async def historique(g: Utilisateur) -> Historique:
+    createur = None
+    if g.cree_par is not None:
+        createur = (
+            await Utilisateur.select(Utilisateur.prenom, Utilisateur.nom, Utilisateur.identifiant)
+            .where(Utilisateur.id == g.cree_par)
+            .first()
+        )
+    statuts = (
+        await Journal.select(Journal.cree_le, Journal.type, Journal.acteur.identifiant.as_alias("acteur"))
+        .where((Journal.cible == g.id) & Journal.type.is_in(TYPES_STATUT))
+        .order_by(Journal.id, ascending=False)
+        .limit(HISTORIQUE_MAX + 1)
+    )
+    return Historique(createur, statuts[:HISTORIQUE_MAX], len(statuts) > HISTORIQUE_MAX)
 
 
 async def gestionnaire_de(organisme_id: int, id_: int) -> Utilisateur | None:
