@@ -60,12 +60,20 @@ async def completer(jeton: str, etape: str) -> str | None:
     One conditional UPDATE: two requests racing with the same half session upgrade it once."""
     nouveau = secrets.token_urlsafe(32)
     now = maintenant()
-    rows = await Session.raw(
-        "UPDATE session SET jeton_hash = {}, etape = '', facteur_le = {}, defi = '', vu_le = {} "
-        "WHERE jeton_hash = {} AND etape = {} RETURNING id",
-        _hash(nouveau), now, now, _hash(jeton), etape,
-    )  # fmt: skip
+    async with ecriture():
+        rows = await Session.raw(
+            "UPDATE session SET jeton_hash = {}, etape = '', facteur_le = {}, defi = '', vu_le = {} "
+            "WHERE jeton_hash = {} AND etape = {} RETURNING utilisateur",
+            _hash(nouveau), now, now, _hash(jeton), etape,
+        )  # fmt: skip
+        if rows:
+            await connexion_faite(rows[0]["utilisateur"])
     return nouveau if rows else None
+
+
+async def connexion_faite(utilisateur_id: int) -> None:
+    """A full session opened by signing in: the account's « dernière connexion »."""
+    await Utilisateur.update({Utilisateur.derniere_connexion: maintenant()}).where(Utilisateur.id == utilisateur_id)
 
 
 async def facteur_verifie(jeton: str) -> None:

@@ -6,6 +6,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from email.headerregistry import Address
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,11 +57,12 @@ class Settings:
             # Development only: a per-process key would break sessions shared by two
             # instances, so keep one under var/ (never committed).
             secret = _dev_secret()
+        nom_service = _nom(e.get("PORTAIL_NOM_SERVICE", "Portail gestionnaire"), "PORTAIL_NOM_SERVICE")
         return cls(
             env=env,
             database_url=e.get("PORTAIL_DATABASE_URL", f"sqlite:///{VAR / 'portail.sqlite'}"),
             smtp_url=e.get("PORTAIL_SMTP_URL") or None,
-            mail_from=e.get("PORTAIL_MAIL_FROM", "Portail gestionnaire <ne-pas-repondre@portail.invalid>"),
+            mail_from=e.get("PORTAIL_MAIL_FROM") or str(Address(nom_service, addr_spec="ne-pas-repondre@portail.invalid")),
             secret_key=secret,
             base_url=e.get("PORTAIL_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
             courriels_dir=Path(e.get("PORTAIL_COURRIELS_DIR", VAR / "courriels")),
@@ -68,7 +70,7 @@ class Settings:
             server_timing=_oui_non("PORTAIL_SERVER_TIMING", e.get("PORTAIL_SERVER_TIMING", "0")),
             metriques_depuis=_adresses(e.get("PORTAIL_METRICS_ALLOW_IPS", "127.0.0.1, ::1")),
             menage_intervalle=_duree(e.get("PORTAIL_MENAGE_INTERVALLE", "3600"), "PORTAIL_MENAGE_INTERVALLE"),
-            nom_service=_nom(e.get("PORTAIL_NOM_SERVICE", "Portail gestionnaire"), "PORTAIL_NOM_SERVICE"),
+            nom_service=nom_service,
             nom_operateur=_nom(e.get("PORTAIL_NOM_OPERATEUR", "Caisse des Dépôts"), "PORTAIL_NOM_OPERATEUR"),
             directeur_publication=e.get("PORTAIL_DIRECTEUR_PUBLICATION", "").strip()[:200],
             hebergeur=e.get("PORTAIL_HEBERGEUR", "").strip()[:300],

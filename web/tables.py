@@ -77,6 +77,10 @@ class Utilisateur(Table, tablename="utilisateur"):
     # "Mes délégations": who last set this person's level / délégué flag, and when.
     habilite_par = ForeignKey(references="self", null=True)
     habilite_le = Timestamptz(null=True, default=None)
+    # The account's history: the last full sign-in (null: never), the last password its holder
+    # chose (null: still a temporary one).
+    derniere_connexion = Timestamptz(null=True, default=None)
+    mot_de_passe_modifie_le = Timestamptz(null=True, default=None)
 
 
 class AncienMotDePasse(Table, tablename="ancien_mot_de_passe"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from tests.unit.conftest import NOUVEAU, connecte, jeton, poster, premiere_connexion, s_identifier, t
+from tests.unit.conftest import NOUVEAU, connecte, jeton, poster, premiere_connexion, s_identifier, second_facteur, t
 from web.acteur import Acteur
 from web.tables import AcceptationCgu, Journal, Session, Utilisateur
 from web.temps import maintenant
@@ -319,3 +319,47 @@ async def test_deux_instances_partagent_les_sessions(client, admin, settings):
         autre.cookies.set("portail_session", client.cookies.get("portail_session"))
         r = await autre.get("/", follow_redirects=False)
         assert r.status_code == 200 and "ADMINISTRATEUR PRINCIPAL" in t(r)
+
+
+async def test_derniere_connexion_et_changement_de_mot_de_passe_dates(client, admin, settings):
+    """The account's history (« Gérer les habilitations ») reads the last full sign-in and the
+    last password its holder chose: the password step alone signs nobody in, and a temporary
+    password is no change by the holder."""
+    from tests.unit.conftest import creer_gestionnaire
+
+    def dates(u):
+        return u["derniere_connexion"], u["mot_de_passe_modifie_le"]
+
+    async def ligne(compte):
+        return await Utilisateur.select(Utilisateur.derniere_connexion, Utilisateur.mot_de_passe_modifie_le).where(
+            Utilisateur.id == compte.id
+        ).first()
+
+    g = await creer_gestionnaire(settings, admin.organisme_id)
+    assert dates(await ligne(g)) == (None, None)
+    await premiere_connexion(client, g)
+    connexion, modifie = dates(await ligne(g))
+    assert connexion is not None and modifie is not None and connexion >= modifie
+    await poster(client, "/", "/deconnexion", {})
+
+    # An administrator: the second step completes the sign-in.
+    r = await poster(
+        client,
+        f"/mot-de-passe/premiere-connexion?identifiant={admin.identifiant}",
+        "/mot-de-passe/premiere-connexion",
+        {"identifiant": admin.identifiant, "ancien": admin.mot_de_passe, "nouveau": NOUVEAU, "confirmation": NOUVEAU},
+    )
+    admin.mot_de_passe = NOUVEAU
+    r = await poster(client, "/connexion", "/connexion", {"identifiant": admin.identifiant, "mot_de_passe": NOUVEAU})
+    assert r.headers["location"] == "/connexion/enrolement"
+    assert (await ligne(admin))["derniere_connexion"] is None
+    await second_facteur(client, admin, r)
+    assert (await ligne(admin))["derniere_connexion"] is not None
+
+    # A renewal by the administrator gives a temporary password: not the holder's change.
+    from web.comptes.service import renouveler_mot_de_passe
+
+    avant = await ligne(g)
+    cible = await Utilisateur.objects().where(Utilisateur.id == g.id).first()
+    await renouveler_mot_de_passe(settings, cible, Acteur.de(cible, "127.0.0.1"))
+    assert dates(await ligne(g)) == dates(avant)

@@ -15,6 +15,7 @@ from tests.unit.htmx import page
 from tests.unit.test_titulaires import titulaire
 from web.app import create_app
 from web.file_d_envoi import ouvrir
+from web.settings import Settings
 from web.tables import Courriel, Utilisateur
 
 PAGES_OBLIGATOIRES = {
@@ -72,6 +73,17 @@ async def test_le_nom_du_service_et_de_l_operateur_viennent_des_reglages(base_vi
     courriel = await Courriel.objects().first()
     assert courriel.sujet == "Portail des employeurs : votre mot de passe temporaire"
     assert "Un compte vient de vous être ouvert sur le Portail des employeurs." in ouvrir(marque, courriel.corps)
+    reglages = Settings.from_env({"PORTAIL_NOM_SERVICE": "Portail des employeurs"})
+    assert reglages.mail_from == "Portail des employeurs <ne-pas-repondre@portail.invalid>"
+    # The authentication application lists the account under the service's name.
+    admin = await creer_organisme(marque)
+    async with AsyncTestClient(app=create_app(marque, services=False)) as c:
+        ident, nouveau = admin.identifiant, "Kq7vTz9mWr4pX"
+        changement = {"identifiant": ident, "ancien": admin.mot_de_passe, "nouveau": nouveau, "confirmation": nouveau}
+        await poster(c, f"/mot-de-passe/premiere-connexion?identifiant={ident}", "/mot-de-passe/premiere-connexion", changement)
+        r = await poster(c, "/connexion", "/connexion", {"identifiant": ident, "mot_de_passe": nouveau})
+        r = await c.get(r.headers["location"])
+        assert "il y apparaîtra sous le nom « Portail des employeurs »" in t(r)
 
 
 async def test_le_niveau_dans_l_en_tete_chez_un_operateur(client, settings):

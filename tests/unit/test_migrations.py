@@ -57,6 +57,19 @@ class Base:
             with sqlite3.connect(unquote(urlparse(self.url).path)) as cx:
                 cx.execute(sql.replace("{}", "?"), args)
 
+    async def lire(self, sql: str) -> tuple:
+        """The first row of `sql`, timestamps as datetimes on both engines."""
+        if self.postgres:
+            import asyncpg
+
+            cx = await asyncpg.connect(**config_postgres(self.url))
+            try:
+                return tuple(await cx.fetchrow(sql))
+            finally:
+                await cx.close()
+        with sqlite3.connect(unquote(urlparse(self.url).path), detect_types=sqlite3.PARSE_DECLTYPES) as cx:
+            return cx.execute(sql).fetchone()
+
 
 @dataclass
 class Release:
@@ -66,6 +79,8 @@ class Release:
     # What the upgraded portal must find: gestionnaire searches (query -> expected name).
     recherches: dict[str, str]
     titulaire: bool = False
+    # The journal's sign-ins and password change carried into the account's history.
+    historique: bool = False
 
 
 MAINTENANT = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)
@@ -114,10 +129,32 @@ async def remplir_03019a6(b: Base) -> None:
     )  # fmt: skip
 
 
+async def remplir_79f878a(b: Base) -> None:
+    """main at 79f878a (migration 2026-11-28T06:00:00): a journal holding sign-ins (full, and the
+    password step alone) and a password chosen, before the account's history had its columns."""
+    await remplir_03019a6(b)
+    for id_, nom_cle, prenom_cle in ((2, "DELAHAIE", "LUCIE"), (3, "OEUVRARD", "ELODIE")):  # the code wrote every key
+        await b.executer("UPDATE utilisateur SET nom_cle = {}, prenom_cle = {} WHERE id = {}", nom_cle, prenom_cle, id_)
+    lignes = [
+        (dt.datetime(2026, 9, 1, 8, 0, tzinfo=dt.UTC), "mot_de_passe_modifie", ""),
+        (dt.datetime(2026, 9, 1, 8, 1, tzinfo=dt.UTC), "connexion", ""),
+        (dt.datetime(2026, 10, 2, 9, 0, tzinfo=dt.UTC), "connexion", "mot de passe vérifié, second facteur attendu"),
+        (dt.datetime(2026, 10, 2, 9, 1, tzinfo=dt.UTC), "second_facteur", "code à usage unique"),
+        (dt.datetime(2026, 11, 3, 9, 0, tzinfo=dt.UTC), "connexion", "mot de passe vérifié, second facteur attendu"),
+    ]
+    for quand, type_, detail in lignes:
+        await b.executer(
+            "INSERT INTO journal (cree_le, type, acteur, cible, organisme, identifiant_saisi, detail, adresse) "
+            "VALUES ({}, {}, 1, 1, 1, '', {}, '')",
+            quand, type_, detail,
+        )  # fmt: skip
+
+
 RECHERCHES = {"dela": "DÉLAHAÏE", "oeuv": "ŒUVRARD", "mart": "MARTIN"}
 RELEASES = [
     Release("première version", "2026-11-26T23:32:03:832252", remplir_premiere, RECHERCHES),
     Release("main 03019a6", "2026-11-27T03:00:00:000000", remplir_03019a6, RECHERCHES, titulaire=True),
+    Release("main 79f878a", "2026-11-28T06:00:00:000000", remplir_79f878a, RECHERCHES, titulaire=True, historique=True),
 ]
 
 
@@ -140,6 +177,9 @@ async def test_la_base_d_une_version_precedente_se_met_a_jour_et_se_consulte(rel
     await release.remplir(Base(url))
     r = await asyncio.to_thread(commande_portail, "migrate", env=env)
     assert r.returncode == 0, r.stdout + r.stderr
+    if release.historique:
+        connexion, modifie = await Base(url).lire("SELECT derniere_connexion, mot_de_passe_modifie_le FROM utilisateur WHERE id = 1")
+        assert (connexion.date(), modifie.date()) == (dt.date(2026, 10, 2), dt.date(2026, 9, 1))
 
     p = Portail(env=env, nom="migration")
     try:

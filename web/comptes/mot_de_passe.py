@@ -50,6 +50,7 @@ async def changer(u: Utilisateur, nouveau: str, acteur: Acteur) -> None:
                 Utilisateur.mot_de_passe: nouveau_hash,
                 Utilisateur.mot_de_passe_temporaire: False,
                 Utilisateur.mot_de_passe_expire_le: None,
+                Utilisateur.mot_de_passe_modifie_le: maintenant(),
             }
         ).where(Utilisateur.id == u.id)
         await sessions.fermer_toutes(u.id)

@@ -27,6 +27,8 @@ async def ouvrir_session(u: Utilisateur, acteur: Acteur, ancien_jeton: str | Non
             detail = {"second_facteur": "mot de passe vérifié, second facteur attendu",
                       "enrolement": "mot de passe vérifié, second facteur à configurer"}.get(etape, "")  # fmt: skip
             await journaliser("connexion", acteur, cible=u.id, detail=detail)
+            if not etape:
+                await sessions.connexion_faite(u.id)
     observabilite.connexion("reussie" if jeton else "refusee")
     return jeton
 

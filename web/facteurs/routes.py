@@ -141,7 +141,8 @@ async def page_totp(
         return rediriger(request, "/securite")
     ctx = {
         "form": form or FormCodeTotp(), "enrolement": etape == "enrolement", "secret": totp.secret_lisible(secret),
-        "qr": totp.qr_svg(totp.uri(secret, u.identifiant)), "form_nom": FormNomCle(), **_cles(request), **ctx,
+        "qr": totp.qr_svg(totp.uri(secret, u.identifiant, request.app.state.settings.nom_service)),
+        "form_nom": FormNomCle(), **_cles(request), **ctx,
     }  # fmt: skip
     gabarit = "facteurs/enrolement.html" if etape == "enrolement" else "facteurs/totp.html"
     return await rendre(request, gabarit, ctx, status_code=status_code)

@@ -18,7 +18,6 @@ from web.cles import deriver
 PERIODE = 30
 CHIFFRES = 6
 DERIVE = 1  # steps of clock drift accepted either way
-EMETTEUR = "Portail gestionnaire"
 
 # Recovery codes: 10 characters without look-alikes (0/O, 1/I/L), about 50 bits each.
 ALPHABET_SECOURS = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -89,8 +88,9 @@ def est_code_secours(code: str) -> bool:
     return len(code) == LONGUEUR_SECOURS and all(c in ALPHABET_SECOURS for c in code)
 
 
-def uri(secret: str, identifiant: str) -> str:
-    return pyotp.TOTP(secret, digits=CHIFFRES, interval=PERIODE).provisioning_uri(name=identifiant, issuer_name=EMETTEUR)
+def uri(secret: str, identifiant: str, emetteur: str) -> str:
+    """The application lists the account as `emetteur` (the service's name) and `identifiant`."""
+    return pyotp.TOTP(secret, digits=CHIFFRES, interval=PERIODE).provisioning_uri(name=identifiant, issuer_name=emetteur)
 
 
 def secret_lisible(secret: str) -> str:
