@@ -280,6 +280,11 @@ async def generer(echelle: float, graine: int = 2026) -> dict:
         par_org[1 + k % (n_org - 1)] += 1
     comptes: list[tuple[int, str, int]] = []  # (organisme, identifiant, rang in the organisation)
 
+    # « Gérer les habilitations » filters on these (issue 15): a few suspended accounts, a fifth
+    # never signed in, the others at any time over 30 months. Their own generator: the rest of the
+    # data stays what it was.
+    activite = random.Random(15)
+
     def utilisateurs() -> Iterator[tuple]:
         uid = 0
         for o, n in enumerate(par_org, 1):
@@ -293,11 +298,14 @@ async def generer(echelle: float, graine: int = 2026) -> dict:
                 niveau = None
                 if types[o - 1] == "operateur":
                     niveau = "cloture" if r < 2 else rnd.choice(("consultation", "creation", "validation", "cloture"))
-                comptes.append((o, identifiant, r))
+                statut = "suspendu" if r > 0 and activite.random() < 0.03 else "actif"
+                connexion = None if r > 0 and activite.random() < 0.2 else now - dt.timedelta(days=activite.randint(0, 900))
+                if statut == "actif":  # the accounts the benchmarks sign in with
+                    comptes.append((o, identifiant, r))
                 yield (
                     uid, identifiant, o, role, "Mme" if femme else "M.", prenom, nom.upper(),
-                    f"{cle(prenom).lower()}.{uid}@organisme{o}.example", 3 * (o - 1) + 1 + r % 3, niveau, "actif",
-                    hash_, False, None, cgu.VERSION, now, cle(nom), cle(prenom),
+                    f"{cle(prenom).lower()}.{uid}@organisme{o}.example", 3 * (o - 1) + 1 + r % 3, niveau, statut,
+                    hash_, False, None, cgu.VERSION, now, cle(nom), cle(prenom), connexion, connexion,
                 )  # fmt: skip
 
     await base.ecrire(
@@ -321,6 +329,8 @@ async def generer(echelle: float, graine: int = 2026) -> dict:
             "cree_le",
             "nom_cle",
             "prenom_cle",
+            "derniere_connexion",
+            "mot_de_passe_modifie_le",
         ),  # fmt: skip
         utilisateurs(),
         t["gestionnaires"],
