@@ -46,6 +46,8 @@ REFUS = {
 
 async def contexte_formulaire(moi: Moi, form: FormGestionnaire, **extra) -> dict:
     g = extra.get("g")
+    if g is not None:  # the gestionnaire's page: its history, whether shown afresh or with errors
+        extra |= {"historique": await service.historique(g), "types": TYPES}
     return {
         "form": form,
         "unites": await unites(moi.organisme),
@@ -153,7 +155,6 @@ async def fiche(request: Request, id_: FromPath[str], moi: Moi) -> Response:
     q = request.query_params
     non_remis = next(iter(await courriels_non_remis(moi, utilisateur=g.id)), None)
     extra = {"g": g, "info": INFOS.get(q.get("fait", "")), "refus": REFUS.get(q.get("refus", "")), "non_remis": non_remis}
-    extra |= {"historique": await service.historique(g), "types": TYPES}
     return await page_formulaire(request, "habilitations/gestionnaire.html", moi, form, **extra)
 
 

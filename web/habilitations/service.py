@@ -105,8 +105,12 @@ def requetes_recherche(organisme_id: int, c: FormFiltres):
         ).where(filtre),
         c,
     ).limit(PAR_PAGE).offset((c.page - 1) * PAR_PAGE)  # fmt: skip
-    plafond = max(PLAFOND_COMPTE, c.page * PAR_PAGE)
-    return Utilisateur.select(Utilisateur.id).where(filtre).limit(plafond + 1), page
+    return Utilisateur.select(Utilisateur.id).where(filtre).limit(plafond_de(c) + 1), page
+
+
+def plafond_de(c: FormFiltres) -> int:
+    """Where the count stops: PLAFOND_COMPTE, or further when the page shown lies beyond it."""
+    return max(PLAFOND_COMPTE, c.page * PAR_PAGE)
 
 
 @dataclass(frozen=True)
@@ -117,22 +121,21 @@ class Compte:
     plus: bool
 
 
-async def compter(requete) -> Compte:
-    sous_requete = requete.querystrings[0]
-    lignes = await Utilisateur._meta.db.run_querystring(QueryString("SELECT COUNT(*) AS n FROM ({}) AS t", sous_requete))
+async def compter(requete, plafond: int) -> Compte:
+    """COUNT(*) over the matches the query reads (at most `plafond` + 1)."""
+    lignes = await Utilisateur._meta.db.run_querystring(QueryString("SELECT COUNT(*) AS n FROM ({}) AS t", requete.querystrings[0]))
     n = lignes[0]["n"]
-    plafond = requete.limit_delegate._limit.number - 1
     return Compte(plafond, True) if n > plafond else Compte(n, False)
 
 
 async def rechercher(organisme_id: int, c: FormFiltres) -> tuple[list[dict], Compte]:
     compte, page = requetes_recherche(organisme_id, c)
-    return await page, await compter(compte)
+    return await page, await compter(compte, plafond_de(c))
 
 
 # --- « Exporter la liste » -------------------------------------------------------------------
 
-# The columns of the list, then what the gestionnaire's page holds (README « Export des gestionnaires »).
+# The columns of the list, then what the gestionnaire's page holds (README « Exporter la liste des gestionnaires »).
 COLONNES_EXPORT = [
     "Civilité", "Prénom", "Nom", "Identifiant", "Courriel", "Téléphone fixe", "Téléphone portable", "Fonction",
     "Unité", "Niveau d'habilitation", "Rôle", "Statut", "Créé le", "Dernière connexion", "Mot de passe modifié le",
