@@ -284,6 +284,7 @@ async def generer(echelle: float, graine: int = 2026) -> dict:
     # never signed in, the others at any time over 30 months. Their own generator: the rest of the
     # data stays what it was.
     activite = random.Random(15)
+    suspendus: set[str] = set()
 
     def utilisateurs() -> Iterator[tuple]:
         uid = 0
@@ -300,8 +301,9 @@ async def generer(echelle: float, graine: int = 2026) -> dict:
                     niveau = "cloture" if r < 2 else rnd.choice(("consultation", "creation", "validation", "cloture"))
                 statut = "suspendu" if r > 0 and activite.random() < 0.03 else "actif"
                 connexion = None if r > 0 and activite.random() < 0.2 else now - dt.timedelta(days=activite.randint(0, 900))
-                if statut == "actif":  # the accounts the benchmarks sign in with
-                    comptes.append((o, identifiant, r))
+                comptes.append((o, identifiant, r))
+                if statut != "actif":  # never among the accounts the benchmarks sign in with
+                    suspendus.add(identifiant)
                 yield (
                     uid, identifiant, o, role, "Mme" if femme else "M.", prenom, nom.upper(),
                     f"{cle(prenom).lower()}.{uid}@organisme{o}.example", 3 * (o - 1) + 1 + r % 3, niveau, statut,
@@ -487,7 +489,7 @@ async def generer(echelle: float, graine: int = 2026) -> dict:
         "tailles": t,
         "mot_de_passe": MOT_DE_PASSE,
         "grand_principal": next(c[1] for c in comptes if c[0] == 1 and c[2] == 0),
-        "connexions": [c[1] for c in rnd.sample(comptes, min(len(comptes), 2_000))],
+        "connexions": [c[1] for c in rnd.sample(comptes, min(len(comptes), 2_000)) if c[1] not in suspendus],
         "principaux": [c[1] for c in comptes if c[2] == 0][:50],
         "titulaires": echantillon,
         "lignes": {
