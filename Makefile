@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORTAIL := $(VENV)/bin/portail
 
-.PHONY: run test setup test-sqlite test-postgresql lint bench bench-import captures
+.PHONY: run test setup test-sqlite test-postgresql lint bench bench-listes bench-import captures
 
 run: setup
 	$(PORTAIL) migrate
@@ -49,6 +49,12 @@ bench: setup
 	scripts/avec-postgresql $(PY) -m bench.lancer --echelle $(ECHELLE) --duree $(DUREE) --deux-instances
 	$(PY) -m bench.sqlite_moteur
 	$(PY) -m bench.rapport --commande "make bench ECHELLE=$(ECHELLE) DUREE=$(DUREE)"
+
+# « Gérer les habilitations » alone: each filter and sort, and the export of the large organisation
+# (20 000 gestionnaires at ECHELLE=1), on SQLite then PostgreSQL (bench/listes.py).
+bench-listes: setup
+	PORTAIL_DATABASE_URL=sqlite:///$(CURDIR)/var/bench/portail.sqlite $(PY) -m bench.listes --echelle $(ECHELLE)
+	scripts/avec-postgresql $(PY) -m bench.listes --echelle $(ECHELLE)
 
 # « Importer des gestionnaires »: a file of LIGNES lines checked then created, SQLite then
 # PostgreSQL (var/bench/importation-<engine>.json). LIGNES=20 for a quick look.

@@ -280,6 +280,12 @@ async def generer(echelle: float, graine: int = 2026) -> dict:
         par_org[1 + k % (n_org - 1)] += 1
     comptes: list[tuple[int, str, int]] = []  # (organisme, identifiant, rang in the organisation)
 
+    # « Gérer les habilitations » filters on these (issue 15): a few suspended accounts, a fifth
+    # never signed in, the others at any time over 30 months. Their own generator: the rest of the
+    # data stays what it was.
+    activite = random.Random(15)
+    suspendus: set[str] = set()
+
     def utilisateurs() -> Iterator[tuple]:
         uid = 0
         for o, n in enumerate(par_org, 1):
@@ -293,11 +299,15 @@ async def generer(echelle: float, graine: int = 2026) -> dict:
                 niveau = None
                 if types[o - 1] == "operateur":
                     niveau = "cloture" if r < 2 else rnd.choice(("consultation", "creation", "validation", "cloture"))
+                statut = "suspendu" if r > 0 and activite.random() < 0.03 else "actif"
+                connexion = None if r > 0 and activite.random() < 0.2 else now - dt.timedelta(days=activite.randint(0, 900))
                 comptes.append((o, identifiant, r))
+                if statut != "actif":  # never among the accounts the benchmarks sign in with
+                    suspendus.add(identifiant)
                 yield (
                     uid, identifiant, o, role, "Mme" if femme else "M.", prenom, nom.upper(),
-                    f"{cle(prenom).lower()}.{uid}@organisme{o}.example", 3 * (o - 1) + 1 + r % 3, niveau, "actif",
-                    hash_, False, None, cgu.VERSION, now, cle(nom), cle(prenom),
+                    f"{cle(prenom).lower()}.{uid}@organisme{o}.example", 3 * (o - 1) + 1 + r % 3, niveau, statut,
+                    hash_, False, None, cgu.VERSION, now, cle(nom), cle(prenom), connexion, connexion,
                 )  # fmt: skip
 
     await base.ecrire(
@@ -321,6 +331,8 @@ async def generer(echelle: float, graine: int = 2026) -> dict:
             "cree_le",
             "nom_cle",
             "prenom_cle",
+            "derniere_connexion",
+            "mot_de_passe_modifie_le",
         ),  # fmt: skip
         utilisateurs(),
         t["gestionnaires"],
@@ -477,7 +489,7 @@ async def generer(echelle: float, graine: int = 2026) -> dict:
         "tailles": t,
         "mot_de_passe": MOT_DE_PASSE,
         "grand_principal": next(c[1] for c in comptes if c[0] == 1 and c[2] == 0),
-        "connexions": [c[1] for c in rnd.sample(comptes, min(len(comptes), 2_000))],
+        "connexions": [c[1] for c in rnd.sample(comptes, min(len(comptes), 2_000)) if c[1] not in suspendus],
         "principaux": [c[1] for c in comptes if c[2] == 0][:50],
         "titulaires": echantillon,
         "lignes": {

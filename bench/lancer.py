@@ -205,7 +205,44 @@ async def banc_recherches(port: int, jeu: dict, n: int) -> dict:
     # One request at a time: these are latencies, not throughput.
     g = await charger([admin], gestionnaire, 3600, plafond=n)
     t = await charger([admin], titulaire, 3600, plafond=n)
-    return {"gestionnaire": resume(g), "titulaire": resume(t), "plans": await plans(jeu)}
+    filtres = await banc_filtres(admin, saisies, max(10, n // 5))
+    return {"gestionnaire": resume(g), "titulaire": resume(t), "filtres": filtres, "plans": await plans(jeu)}
+
+
+# « Gérer les habilitations » with each filter and sort (issue 15), typed names included: a list
+# an administrator of the large organisation would ask for.
+VARIANTES = {
+    "statut suspendu": {"statut": "suspendu"},
+    "jamais connecté": {"statut": "jamais"},
+    "rôle délégué": {"role": "delegue"},
+    "niveau aucun": {"niveau": "aucun"},
+    "unité": {"unite": "2"},
+    "inactif 12 mois": {"inactif": "12"},
+    "tri identifiant": {"tri": "identifiant"},
+    "tri unité": {"tri": "unite"},
+    "tri niveau": {"tri": "niveau", "ordre": "desc"},
+    "tri dernière connexion": {"tri": "connexion", "ordre": "desc"},
+    "suspendus inactifs par connexion": {"statut": "suspendu", "inactif": "6", "tri": "connexion"},
+}
+
+
+async def banc_filtres(admin: Client, saisies: list[str], n: int) -> dict:
+    """Server-time percentiles of each variant, half of the requests with no name typed (the whole
+    organisation, filtered and sorted), half as the name is typed."""
+    from urllib.parse import urlencode
+
+    sorties = {}
+    for nom, criteres in VARIANTES.items():
+
+        async def requete(cl: Client, i: int, criteres=criteres, nom=nom):
+            q = {**criteres, "nom": saisies[i % len(saisies)] if i % 2 else ""}
+            r = await cl.requete("GET", "/habilitations?" + urlencode(q), entetes=htmx("resultats"))
+            if r.statut != 200 or b"trouv" not in r.corps:
+                raise EchecRequete(f"liste filtrée ({nom}) : {r.statut}")
+            return r
+
+        sorties[nom] = resume(await charger([admin], requete, 3600, plafond=n))
+    return sorties
 
 
 async def plans(jeu: dict) -> dict:
@@ -221,11 +258,11 @@ async def plans(jeu: dict) -> dict:
     compte, page = requetes_recherche(1, Criteres(nom="MAR"))
     t = jeu["titulaires"][0]
     sorties = {}
-    for nom, requete in (
-        ("gestionnaire_compte", compte),
-        ("gestionnaire_page", page),
-        ("titulaire", requete_recherche(1, t["nir"], t["nom"])),
-    ):
+    requetes = [("gestionnaire_compte", compte), ("gestionnaire_page", page), ("titulaire", requete_recherche(1, t["nir"], t["nom"]))]
+    for variante, criteres in VARIANTES.items():
+        compte, page = requetes_recherche(1, Criteres.lire(criteres))
+        requetes += [(f"gestionnaire {variante} : compte", compte), (f"gestionnaire {variante} : page", page)]
+    for nom, requete in requetes:
         # run_ddl: the query as the engine compiles it, values inlined (a plan, not a result).
         lignes = await engine.run_ddl(prefixe + str(requete)) if sqlite else await Utilisateur.raw(prefixe + str(requete))
         sorties[nom] = [r.get("detail") or r.get("QUERY PLAN") for r in lignes]
@@ -563,6 +600,10 @@ async def lancer(
         res["connexion"] = await banc_connexion(serveur.port, jeu, clients, duree)
         print(f"[{moteur}] recherches…", flush=True)
         res["recherches"] = await banc_recherches(serveur.port, jeu, n_recherches)
+        print(f"[{moteur}] export de la liste des gestionnaires…", flush=True)
+        from bench.listes import banc_export
+
+        res["export"] = await banc_export(serveur.port, serveur.proc.pid, jeu)
         print(f"[{moteur}] pages…", flush=True)
         res["pages"] = await banc_pages(serveur.port, nu.port, jeu, clients, duree)
         res["octets"] = await banc_octets(serveur.port, jeu)

@@ -259,6 +259,28 @@ def rapport(commande: str) -> str:
             x = res[m]["recherches"][c]
             centiles = " | ".join(ms(x[k]) for k in ("serveur_p50_ms", "serveur_p95_ms", "serveur_p99_ms", "client_p95_ms"))
             lignes_md.append(f"| {nom} | {n} | {x['reussies']} | {centiles} |")
+    # « Gérer les habilitations » with each filter and sort, and its export (issue 15).
+    for m, n in noms:
+        for variante, x in res[m]["recherches"].get("filtres", {}).items():
+            centiles = " | ".join(ms(x[k]) for k in ("serveur_p50_ms", "serveur_p95_ms", "serveur_p99_ms", "client_p95_ms"))
+            lignes_md.append(f"| gestionnaire, {variante} (la moitié à la frappe du nom) | {n} | {x['reussies']} | {centiles} |")
+    if any("export" in res[m] for m, _ in noms):
+        lignes_md += [
+            "",
+            "## « Exporter la liste » de l'organisme de 20 000 gestionnaires (à l'échelle 1)",
+            "",
+            "Le fichier entier lu par le client ; mémoire résidente du serveur avant et au plus haut pendant l'envoi "
+            "(relevée toutes les 5 ms).",
+            "",
+            "| moteur | lignes | octets | durée (meilleure de 3) | lignes par seconde | hausse de la mémoire du serveur |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for m, n in noms:
+            if e := res[m].get("export"):
+                lignes_md.append(
+                    f"| {n} | {e['lignes']:,} | {ko(e['octets'])} | {e['secondes_min']:g} s | {e['lignes_par_seconde']:,} "
+                    f"| {e['rss_hausse_max_mio']:g} Mio |".replace(",", " ")
+                )
     for m, n in noms:
         lignes_md += ["", f"Plans de requête ({n}) :", "", "```"]
         for q, lignes in res[m]["recherches"]["plans"].items():

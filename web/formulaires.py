@@ -333,3 +333,32 @@ class Formulaire:
         them otherwise than typed (upper-cased, an id)."""
         apres = {**self.valeurs(), **(apres or {})}
         return [c.journal for nom, c in self.champs.items() if c.journal and nom in avant and avant[nom] != apres[nom]]
+
+
+class Filtre(Champ):
+    """A list's filter or sort, from the URL: one of `valeurs`, else `defaut` (a bookmarked or
+    hand-edited URL with an unknown value shows the list unfiltered rather than an error)."""
+
+    type = "select"
+
+    def __init__(self, libelle: str, valeurs: dict[str, str], *, defaut: str = "", **kw) -> None:
+        super().__init__(libelle, requis=False, **kw)
+        self.valeurs, self.defaut, self.vide = valeurs, defaut, defaut
+
+    def lire(self, donnees, nom, erreurs) -> str:
+        valeur = str(donnees.get(nom, "")).strip()
+        return valeur if valeur in self.valeurs else self.defaut
+
+
+class NumeroDePage(Champ):
+    """?page=…: ASCII digits within bounds (web.entrees.page), else 1."""
+
+    vide = 1
+
+    def __init__(self, libelle: str = "Page") -> None:
+        super().__init__(libelle, requis=False)
+
+    def lire(self, donnees, nom, erreurs) -> int:
+        from web.entrees import page
+
+        return page(str(donnees.get(nom, "")))

@@ -67,6 +67,8 @@ TYPES = {
     # Nous contacter (issue 14)
     "contact_envoye": "Message envoyé à la Caisse des Dépôts",
     "contact_repondu": "Réponse de la Caisse des Dépôts à un message",
+    # Listes à l'échelle (issue 15)
+    "liste_exportee": "Liste des gestionnaires exportée",
 }
 
 

@@ -16,10 +16,13 @@ class Pagination:
     chemin: str
     criteres: tuple[tuple[str, str], ...] = ()
     ancre: str = ""
+    # The total is a lower bound (a count stopped at a ceiling): there is at least one more page.
+    plus: bool = False
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.par_page))
+        pages = max(1, -(-self.total // self.par_page))
+        return max(pages, self.page + 1) if self.plus else pages
 
     @property
     def decalage(self) -> int:
@@ -30,6 +33,7 @@ class Pagination:
         return f"{self.chemin}?" + urlencode({**{k: v for k, v in self.criteres if v}, "page": n}) + self.ancre
 
 
-def paginer(page: int, par_page: int, chemin: str, criteres: dict[str, str] | None = None, ancre: str = "") -> Callable[[int], Pagination]:
-    """A Pagination once the total is known: `paginer(page, 20, "/cdc", {"q": q})(total)`."""
-    return lambda total: Pagination(page, total, par_page, chemin, tuple((criteres or {}).items()), ancre)
+def paginer(page: int, par_page: int, chemin: str, criteres: dict[str, str] | None = None, ancre: str = "") -> Callable[..., Pagination]:
+    """A Pagination once the total is known: `paginer(page, 20, "/cdc", {"q": q})(total)`;
+    `plus=True` when the total is only a lower bound."""
+    return lambda total, plus=False: Pagination(page, total, par_page, chemin, tuple((criteres or {}).items()), ancre, plus)

@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 
-from bench.lancer import echecs
+from bench.lancer import VARIANTES, echecs
 from tests.conftest import base_dediee
 from web.settings import ROOT
 
@@ -32,6 +32,10 @@ def test_les_bancs_tournent_sans_echec(tmp_path):
     assert res["connexion"]["reussies"] > 0 and res["argon2"]["verifications"] > 0
     assert all(res["pages"][p]["reussies"] > 0 for p in ("nu", "accueil", "habilitations"))
     assert res["recherches"]["plans"]["titulaire"] and res["recherches"]["plans"]["gestionnaire_page"]
+    # « Gérer les habilitations »: each filter and sort answered, each planned; the export read whole.
+    assert set(res["recherches"]["filtres"]) == set(VARIANTES) and all(f["echecs"] == 0 for f in res["recherches"]["filtres"].values())
+    assert all(res["recherches"]["plans"][f"gestionnaire {v} : page"] for v in VARIANTES)
+    assert res["export"]["lignes"] >= 2 and len(res["export"]["mesures"]) == 3
     assert len(res["octets"]["fragments"]) == 5 and any(f.endswith(".js") for f in res["octets"]["statiques"])
     c = res["octets"]["connexion"]  # the sign-in page's first visit: HTML, CSS and JavaScript
     assert c["css"] > 0 and c["js"] > 0 and c["premiere_visite"] == c["html"] + c["css"] + c["js"] and c["visites_suivantes"] == c["html"]
@@ -51,6 +55,7 @@ def test_les_bancs_tournent_sans_echec(tmp_path):
     texte = sortie.read_text()
     assert "## Objectifs" in texte and "Requêtes en échec, tous passages | 0 | 0 : atteint" in texte
     assert "« Aide » p95 pendant une inondation de /mot-de-passe/evaluer / seule | ≤ 2×" in texte
+    assert "## « Exporter la liste » de l'organisme de 20 000 gestionnaires" in texte and "gestionnaire, tri niveau" in texte
     assert "## Un ou deux processus derrière nginx" in texte and "## Courriels à travers un relais plus lent" in texte
 
 

@@ -54,7 +54,12 @@ async def test_des_identifiants_hors_bornes_sont_des_pages_introuvables(client, 
 async def test_des_nombres_mal_ecrits_dans_les_formulaires_et_les_adresses(client, admin, settings, valeur):
     await connecte(client, admin)
     q = quote(valeur)
-    for url in (f"/habilitations?page={q}", f"/habilitations?unite={q}", f"/habilitations/journal?page={q}"):
+    for url in (
+        f"/habilitations?page={q}",
+        f"/habilitations?unite={q}",
+        f"/habilitations/journal?page={q}",
+        f"/habilitations/export?unite={q}",
+    ):
         r = await client.get(url)
         assert r.status_code == 200, url
     r = await poster(

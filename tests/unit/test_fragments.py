@@ -47,6 +47,22 @@ async def test_rechercher_un_gestionnaire_par_unite(client, settings):
     assert_meme_page(apres, page(await client.get(f"/habilitations?prenom=&nom=&identifiant=&unite={unite['id']}")))
 
 
+async def test_filtrer_et_trier_les_gestionnaires(client, settings):
+    await admin_connecte(client, settings)
+    avant = page(await client.get("/habilitations"))
+    saisir(avant, "#recherche-role", "gestionnaire")
+    saisir(avant, "#recherche-statut", "jamais")
+    saisir(avant, "#recherche-tri", "identifiant")
+    saisir(avant, "#recherche-ordre", "desc")
+    apres, r = await declencher(client, avant, "form[hx-get]")
+    assert "<html" not in r.text
+    attendu = page(await client.get("/habilitations?role=gestionnaire&statut=jamais&tri=identifiant&ordre=desc"))
+    assert_meme_page(apres, attendu)
+    assert apres.select_one("#nombre-resultats").get_text(strip=True) == "3 gestionnaires trouvés"
+    # The export link follows the filters swapped in.
+    assert apres.select_one("a[download]")["href"] == "/habilitations/export?role=gestionnaire&statut=jamais&tri=identifiant&ordre=desc"
+
+
 async def test_page_suivante_des_gestionnaires(client, settings):
     admin = await admin_connecte(client, settings)
     for i in range(22):

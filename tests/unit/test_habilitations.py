@@ -54,6 +54,7 @@ ROUTES = [
     ("GET", "/habilitations/ajouter", None),
     ("POST", "/habilitations/ajouter", None),
     ("GET", "/habilitations/journal", None),
+    ("GET", "/habilitations/export", None),
     ("GET", "/habilitations/{g}", "g"),
     ("POST", "/habilitations/{g}", "g"),
     ("POST", "/habilitations/{g}/suspendre", "g"),
@@ -91,6 +92,7 @@ ATTENDU = {
     "/habilitations/ajouter": (200, 200, 403, 200, 303),
     "POST /habilitations/ajouter": (303, 303, 403, 303, 303),
     "/habilitations/journal": (200, 200, 403, 200, 303),
+    "/habilitations/export": (200, 200, 403, 200, 303),  # « Exporter la liste »: its own organisation only
     "/habilitations/{g}": (200, 200, 403, 404, 303),
     "POST /habilitations/{g}": (303, 303, 403, 404, 303),
     "POST /habilitations/{g}/suspendre": (303, 303, 403, 404, 303),

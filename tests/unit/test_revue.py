@@ -269,7 +269,7 @@ async def courriels_a(destinataire: str) -> list[tuple[str, str]]:
     return [(c["sujet"], ouvrir(Settings.from_env(), c["corps"])) for c in lignes]
 
 
-async def test_suspension_apres_inactivite_avec_avis_un_mois_avant(monde, settings):
+async def test_suspension_apres_inactivite_avec_avis_un_mois_avant(client, monde, settings):
     now = maintenant()
     g, d, p = monde["jamais"], monde["delegue"], monde["principal"]
     # Jeanne never signed in and was created 11 months and a day ago; the délégué last signed in
@@ -319,6 +319,9 @@ async def test_suspension_apres_inactivite_avec_avis_un_mois_avant(monde, settin
     # The principal is never suspended, whatever the date (the organisation would be left without administrator).
     assert await inactivite.traiter(now + timedelta(days=3000)) >= 0
     assert (await Utilisateur.objects().where(Utilisateur.id == p.id).first()).statut == "actif"
+    # The administrator reads it in the account's history.
+    await connecte(client, p)
+    assert "Compte suspendu automatiquement (inactivité)" in t(await client.get(f"/habilitations/{g.id}"))
 
 
 async def test_une_suspension_attend_toujours_un_mois_apres_l_avis(monde):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from web.droits import NIVEAUX
 from web.entrees import entier
-from web.formulaires import Brut, Case, Champ, Choix, Confirmation, Courriel, Formulaire, Telephone
-from web.tables import CIVILITES
+from web.formulaires import Brut, Case, Champ, Choix, Confirmation, Courriel, Filtre, Formulaire, NumeroDePage, Telephone
+from web.tables import CIVILITES, DELEGUE, GESTIONNAIRE, PRINCIPAL
 
 # Guide, "Ajouter un gestionnaire": what each level allows (cumulative).
 DESCRIPTIONS_NIVEAUX = {
@@ -64,3 +64,39 @@ class FormGestionnaire(Formulaire):
     @property
     def unite_id(self) -> int | None:
         return entier(self.unite, minimum=1) if self.unite else None
+
+
+# --- "Rechercher un gestionnaire": every filter and the sort, read from the URL -----------------
+
+NIVEAUX_FILTRE = {"aucun": "Aucun niveau", **NIVEAUX}
+ROLES_FILTRE = {"gestionnaire": "Gestionnaire", "delegue": "Administrateur délégué", "principal": "Administrateur principal"}
+ROLE_DE = {"gestionnaire": GESTIONNAIRE, "delegue": DELEGUE, "principal": PRINCIPAL}
+STATUTS_FILTRE = {"actif": "Actif", "suspendu": "Suspendu", "jamais": "Jamais connecté"}
+INACTIVITE = {"3": "Il y a plus de 3 mois", "6": "Il y a plus de 6 mois", "12": "Il y a plus de 12 mois", "24": "Il y a plus de 24 mois"}
+TRIS = {"nom": "Nom", "identifiant": "Identifiant", "unite": "Unité", "niveau": "Niveau", "connexion": "Dernière connexion"}
+ORDRES = {"asc": "Croissant", "desc": "Décroissant"}
+
+
+class FormFiltres(Formulaire):
+    """The list's criteria: names and identifiant by prefix, the choices bounded to their values,
+    the sort with its direction; what is not one of the values is ignored (the whole list)."""
+
+    prenom = Brut("Prénom", max_len=100)
+    nom = Brut("Nom", max_len=100)
+    identifiant = Brut("Identifiant", max_len=8)
+    unite = Brut("Unité", max_len=12)
+    niveau = Filtre("Niveau d'habilitation", NIVEAUX_FILTRE)
+    role = Filtre("Rôle", ROLES_FILTRE)
+    statut = Filtre("Statut", STATUTS_FILTRE)
+    inactif = Filtre("Dernière connexion", INACTIVITE)
+    tri = Filtre("Trier par", TRIS, defaut="nom")
+    ordre = Filtre("Ordre", ORDRES, defaut="asc")
+    page = NumeroDePage()
+
+    @property
+    def unite_id(self) -> int | None:
+        return entier(self.unite, minimum=1) if self.unite else None
+
+    def parametres(self) -> dict[str, str]:
+        """The criteria as the URL carries them (pagination, export), defaults and page left out."""
+        return {nom: str(getattr(self, nom)) for nom, c in self.champs.items() if nom != "page" and getattr(self, nom) not in ("", c.vide)}

@@ -7,6 +7,7 @@ import logging
 from litestar import Request, Response, Router, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
+from litestar.response import Stream
 
 from web import droits
 from web.comptes.service import courriels_non_remis, renouveler_mot_de_passe
@@ -15,7 +16,7 @@ from web.entrees import id_ou_404, trouve
 from web.entrees import page as numero_de_page
 from web.formulaires import lire_formulaire
 from web.habilitations import service
-from web.habilitations.forms import DESCRIPTIONS_NIVEAUX, FormGestionnaire
+from web.habilitations.forms import DESCRIPTIONS_NIVEAUX, FormFiltres, FormGestionnaire
 from web.journal import TYPES
 from web.journal import page as journal_de
 from web.pagination import paginer
@@ -23,6 +24,7 @@ from web.parametres.service import unites
 from web.rendu import confirmer, rediriger, rendre, verifier_champ
 from web.requete import Moi, QuiAgit
 from web.tables import ACTIF, DELEGUE, SUSPENDU, Utilisateur
+from web.temps import maintenant
 
 log = logging.getLogger(__name__)
 JOURNAL_PAR_PAGE = 50
@@ -44,6 +46,8 @@ REFUS = {
 
 async def contexte_formulaire(moi: Moi, form: FormGestionnaire, **extra) -> dict:
     g = extra.get("g")
+    if g is not None:  # the gestionnaire's page: its history, whether shown afresh or with errors
+        extra |= {"historique": await service.historique(g), "types": TYPES}
     return {
         "form": form,
         "unites": await unites(moi.organisme),
@@ -53,22 +57,46 @@ async def contexte_formulaire(moi: Moi, form: FormGestionnaire, **extra) -> dict
     }
 
 
+def filtres_proposes() -> dict:
+    """The choices of the search form's lists (their labels, in the form's declaration)."""
+    champs = FormFiltres.champs
+    return {
+        "niveaux": champs["niveau"].valeurs, "roles": champs["role"].valeurs, "statuts": champs["statut"].valeurs,
+        "inactivite": champs["inactif"].valeurs, "tris": champs["tri"].valeurs, "ordres": champs["ordre"].valeurs,
+    }  # fmt: skip
+
+
 @get("/")
 async def recherche(request: Request, moi: Moi) -> Response:
-    c = service.Criteres.lire(request.query_params)
-    lignes, total = await service.rechercher(moi.organisme, c)
-    criteres = {"prenom": c.prenom, "nom": c.nom, "identifiant": c.identifiant, "unite": c.unite}
-    pagination = paginer(c.page, service.PAR_PAGE, "/habilitations", criteres)(total)
-    ctx = {"criteres": c, "lignes": lignes, "total": total, "pagination": pagination, "niveaux": droits.NIVEAUX}
+    c = FormFiltres.lire(dict(request.query_params))
+    lignes, compte = await service.rechercher(moi.organisme, c)
+    pagination = paginer(c.page, service.PAR_PAGE, "/habilitations", c.parametres())(compte.nombre, plus=compte.plus)
+    ctx = {
+        "criteres": c, "lignes": lignes, "compte": compte, "pagination": pagination, "niveaux": droits.NIVEAUX,
+        "filtres": filtres_proposes(),
+    }  # fmt: skip
 
     async def page() -> dict:  # what only the whole page shows; typing in the search asks for the results alone
+        liste = await unites(moi.organisme)
         return {
-            "unites": await unites(moi.organisme),
+            "unites_choix": {str(u["id"]): u["nom"] for u in liste},
             "seul": await service.seul_gestionnaire(moi.organisme),
             "non_remis": await courriels_non_remis(moi, organisme=moi.organisme),
         }
 
     return await rendre(request, "habilitations/recherche.html", ctx, page=page)
+
+
+@get("/export")
+async def exporter(request: Request, moi: Moi, acteur: QuiAgit) -> Stream:
+    """« Exporter la liste »: the list as the filters of the link show it, as CSV (README)."""
+    c = FormFiltres.lire(dict(request.query_params))
+    nom = f"gestionnaires-{maintenant().strftime('%Y-%m-%d')}.csv"
+    return Stream(
+        await service.exporter(acteur, c),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{nom}"', "Cache-Control": "no-store"},
+    )
 
 
 async def page_formulaire(request: Request, template: str, moi: Moi, form: FormGestionnaire, status_code=200, **extra) -> Response:
@@ -231,7 +259,18 @@ router = Router(
     path="/habilitations",
     guards=[droits.exiger_administrateur],
     route_handlers=[
-        recherche, page_ajouter, ajouter, cree, fiche, enregistrer, confirmer_suspendre, suspendre, reactiver,
-        confirmer_renouveler, renouveler, journal,
+        recherche,
+        exporter,
+        page_ajouter,
+        ajouter,
+        cree,
+        fiche,
+        enregistrer,
+        confirmer_suspendre,
+        suspendre,
+        reactiver,
+        confirmer_renouveler,
+        renouveler,
+        journal,
     ],  # fmt: skip
 )

@@ -2,75 +2,215 @@
 
 from __future__ import annotations
 
+import calendar
+import csv
+import datetime as dt
+import io
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
+
+from piccolo.querystring import QueryString
 
 from web import droits, file_d_envoi, sessions
 from web.acteur import Acteur
 from web.comptes.service import COURRIEL_PRIS, courriel_pris, nom_affiche, ouvrir_compte  # noqa: F401 - re-exported
 from web.db import ecriture, est_doublon, verrouiller
-from web.entrees import entier
-from web.entrees import page as numero_de_page
-from web.habilitations.forms import UNITE_INCONNUE, FormGestionnaire
+from web.formulaires import Filtre
+from web.habilitations.forms import ROLE_DE, UNITE_INCONNUE, FormFiltres, FormGestionnaire
 from web.journal import journaliser
 from web.parametres import service as unites
 from web.parametres.forms import FormUnite
 from web.recherche import cle, intervalle_prefixe
 from web.settings import Settings
-from web.tables import ACTIF, DELEGUE, GESTIONNAIRE, SUSPENDU, Organisme, Utilisateur
+from web.tables import ACTIF, DELEGUE, GESTIONNAIRE, SUSPENDU, Journal, Organisme, Utilisateur
 from web.temps import maintenant
 
 PAR_PAGE = 20
 
 
-@dataclass(frozen=True)
-class Criteres:
-    prenom: str = ""
-    nom: str = ""
-    identifiant: str = ""
-    unite: str = ""
-    page: int = 1
-
-    @classmethod
-    def lire(cls, q) -> Criteres:
-        page = q.get("page", "1")
-        return cls(
-            prenom=q.get("prenom", "").strip()[:100],
-            nom=q.get("nom", "").strip()[:100],
-            identifiant=q.get("identifiant", "").strip()[:8],
-            unite=q.get("unite", "").strip()[:12],
-            page=numero_de_page(page),
-        )
+# The form is the criteria (bench/ and the export build them the same way).
+Criteres = FormFiltres
+# The count shown stops there (« plus de 1 000 »): counting every match of a large organisation
+# on each keystroke is what costs, and nobody pages through a thousand names.
+PLAFOND_COMPTE = 1000
+# Cumulative levels, lowest first; no level sorts before them.
+_RANG_NIVEAU = "CASE utilisateur.niveau " + " ".join(f"WHEN '{code}' THEN {i + 1}" for i, code in enumerate(droits.NIVEAUX)) + " ELSE 0 END"
 
 
-def requetes_recherche(organisme_id: int, c: Criteres):
-    """(count, page) queries: always within one organisation; names and identifiant by prefix,
-    as an index range on their search keys (also what bench/ explains)."""
+def il_y_a_mois(quand: dt.datetime, mois: int) -> dt.datetime:
+    """The same instant `mois` calendar months earlier (the 31st becomes the month's last day)."""
+    annee, m = divmod(quand.year * 12 + quand.month - 1 - mois, 12)
+    jour = min(quand.day, calendar.monthrange(annee, m + 1)[1])
+    return quand.replace(year=annee, month=m + 1, day=jour)
+
+
+def filtre_de(organisme_id: int, c: FormFiltres):
+    """Always within one organisation; names and identifiant by prefix, as an index range on
+    their search keys (also what bench/ explains)."""
     filtre = Utilisateur.organisme == organisme_id
     for colonne, saisie in ((Utilisateur.nom_cle, c.nom), (Utilisateur.prenom_cle, c.prenom), (Utilisateur.identifiant, c.identifiant)):
         if intervalle := intervalle_prefixe(saisie):
             filtre &= colonne >= intervalle[0]
             if intervalle[1] is not None:
                 filtre &= colonne < intervalle[1]
-    if (unite := entier(c.unite, minimum=1)) is not None:
-        filtre &= Utilisateur.unite == unite
-    page = (
+    if c.unite_id is not None:
+        filtre &= Utilisateur.unite == c.unite_id
+    if c.niveau == "aucun":
+        filtre &= Utilisateur.niveau.is_null()
+    elif c.niveau:
+        filtre &= Utilisateur.niveau == c.niveau
+    if c.role:
+        filtre &= Utilisateur.role == ROLE_DE[c.role]
+    if c.statut == "jamais":
+        filtre &= Utilisateur.derniere_connexion.is_null()
+    elif c.statut:
+        filtre &= Utilisateur.statut == c.statut
+    if c.inactif:
+        # Never signed in counts from the account's creation (as the automatic suspension does).
+        avant = il_y_a_mois(maintenant(), int(c.inactif))
+        filtre &= (Utilisateur.derniere_connexion < avant) | (Utilisateur.derniere_connexion.is_null() & (Utilisateur.cree_le < avant))
+    return filtre
+
+
+def ordre_de(requete, c: FormFiltres):
+    """The chosen sort, then a stable tie-break on id; « décroissant » is the exact reverse (the
+    accounts without a unit, level or sign-in come first in ascending order)."""
+    asc = c.ordre != "desc"
+    noms = [Utilisateur.nom_cle, Utilisateur.prenom_cle]
+    if c.tri == "connexion":
+        # NULLS FIRST/LAST said on both engines (their defaults differ); Piccolo appends the
+        # direction to the last term, the tie-break.
+        nulls = "FIRST" if asc else "LAST"
+        cles = [QueryString(f"utilisateur.derniere_connexion {'ASC' if asc else 'DESC'} NULLS {nulls}, utilisateur.id")]
+    else:
+        cles = {
+            "nom": noms,
+            "identifiant": [Utilisateur.identifiant],
+            "unite": [QueryString("utilisateur.unite IS NOT NULL"), Utilisateur.unite.nom, *noms],
+            "niveau": [QueryString(_RANG_NIVEAU), *noms],
+        }[c.tri] + [Utilisateur.id]
+    for cle_ in cles:
+        requete = requete.order_by(cle_, ascending=asc)
+    return requete
+
+
+def requetes_recherche(organisme_id: int, c: FormFiltres):
+    """(count, page) queries. The count reads at most PLAFOND_COMPTE + 1 matches beyond the page shown."""
+    filtre = filtre_de(organisme_id, c)
+    page = ordre_de(
         Utilisateur.select(
             Utilisateur.id, Utilisateur.civilite, Utilisateur.prenom, Utilisateur.nom, Utilisateur.identifiant,
             Utilisateur.unite.nom.as_alias("unite_nom"), Utilisateur.niveau, Utilisateur.role, Utilisateur.statut,
-        )
-        .where(filtre)
-        .order_by(Utilisateur.nom_cle)
-        .order_by(Utilisateur.prenom_cle)
-        .order_by(Utilisateur.id)
-        .limit(PAR_PAGE)
-        .offset((c.page - 1) * PAR_PAGE)
-    )  # fmt: skip
-    return Utilisateur.count().where(filtre), page
+            Utilisateur.derniere_connexion,
+        ).where(filtre),
+        c,
+    ).limit(PAR_PAGE).offset((c.page - 1) * PAR_PAGE)  # fmt: skip
+    return Utilisateur.select(Utilisateur.id).where(filtre).limit(plafond_de(c) + 1), page
 
 
-async def rechercher(organisme_id: int, c: Criteres) -> tuple[list[dict], int]:
+def plafond_de(c: FormFiltres) -> int:
+    """Where the count stops: PLAFOND_COMPTE, or further when the page shown lies beyond it."""
+    return max(PLAFOND_COMPTE, c.page * PAR_PAGE)
+
+
+@dataclass(frozen=True)
+class Compte:
+    """How many match: exact up to `plafond`, else « plus de `plafond` »."""
+
+    nombre: int
+    plus: bool
+
+
+async def compter(requete, plafond: int) -> Compte:
+    """COUNT(*) over the matches the query reads (at most `plafond` + 1)."""
+    lignes = await Utilisateur._meta.db.run_querystring(QueryString("SELECT COUNT(*) AS n FROM ({}) AS t", requete.querystrings[0]))
+    n = lignes[0]["n"]
+    return Compte(plafond, True) if n > plafond else Compte(n, False)
+
+
+async def rechercher(organisme_id: int, c: FormFiltres) -> tuple[list[dict], Compte]:
     compte, page = requetes_recherche(organisme_id, c)
-    return await page, await compte
+    return await page, await compter(compte, plafond_de(c))
+
+
+# --- « Exporter la liste » -------------------------------------------------------------------
+
+# The columns of the list, then what the gestionnaire's page holds (README « Exporter la liste des gestionnaires »).
+COLONNES_EXPORT = [
+    "Civilité", "Prénom", "Nom", "Identifiant", "Courriel", "Téléphone fixe", "Téléphone portable", "Fonction",
+    "Unité", "Niveau d'habilitation", "Rôle", "Statut", "Créé le", "Dernière connexion", "Mot de passe modifié le",
+]  # fmt: skip
+LOT_EXPORT = 500  # rows read, written and sent at a time: a 20 000-line export never sits in memory
+BOM = "\ufeff"
+# OWASP « CSV injection »: a spreadsheet reads a cell starting with one of these as a formula.
+DEBUTS_FORMULE = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutraliser(cellule: str) -> str:
+    """A cell a spreadsheet would take for a formula starts with a quote, shown as text."""
+    return "'" + cellule if cellule.startswith(DEBUTS_FORMULE) else cellule
+
+
+def _date(valeur: dt.datetime | None) -> str:
+    return valeur.astimezone(dt.UTC).strftime("%d/%m/%Y %H:%M") if valeur else ""
+
+
+def _ligne_export(u: dict) -> list[str]:
+    return [
+        u["civilite"], u["prenom"], u["nom"], u["identifiant"], u["courriel"], u["telephone_fixe"], u["telephone_portable"],
+        u["fonction"], u["unite_nom"] or "", droits.NIVEAUX.get(u["niveau"] or "", ""), droits.LIBELLES_ROLE[u["role"]],
+        "Actif" if u["statut"] == ACTIF else "Suspendu", _date(u["cree_le"]), _date(u["derniere_connexion"]),
+        _date(u["mot_de_passe_modifie_le"]),
+    ]  # fmt: skip
+
+
+def _csv(lignes: list[list[str]]) -> bytes:
+    tampon = io.StringIO()
+    ecrivain = csv.writer(tampon, delimiter=";", lineterminator="\r\n")
+    ecrivain.writerows([neutraliser(str(cellule)) for cellule in ligne] for ligne in lignes)
+    return tampon.getvalue().encode()
+
+
+def _filtres_journal(c: FormFiltres) -> str:
+    """Which filters narrowed the export, for the journal: the chosen values, but never what was
+    typed in a name or identifiant (a search term stays out of the journal)."""
+    morceaux = []
+    for nom, champ in c.champs.items():
+        valeur = getattr(c, nom)
+        if nom in ("page", "tri", "ordre") or not valeur:
+            continue
+        if isinstance(champ, Filtre):
+            morceaux.append(f"{champ.libelle} : {champ.valeurs[valeur]}")
+        else:
+            morceaux.append(f"{champ.libelle} (saisi)")
+    return ", ".join(morceaux)
+
+
+async def exporter(acteur: Acteur, c: FormFiltres) -> AsyncIterator[bytes]:
+    """« Exporter la liste »: journaled before any line leaves (who, how many lines, which
+    filters), then the CSV as a stream read in batches from one cursor, in the list's order."""
+    filtre = filtre_de(acteur.organisme, c)
+    n = await Utilisateur.count().where(filtre)
+    async with ecriture():
+        detail = f"{n} gestionnaire{'s' if n > 1 else ''} ; " + (_filtres_journal(c) or "sans filtre")
+        await journaliser("liste_exportee", acteur, detail=detail)
+    requete = ordre_de(
+        Utilisateur.select(
+            Utilisateur.civilite, Utilisateur.prenom, Utilisateur.nom, Utilisateur.identifiant, Utilisateur.courriel,
+            Utilisateur.telephone_fixe, Utilisateur.telephone_portable, Utilisateur.fonction,
+            Utilisateur.unite.nom.as_alias("unite_nom"), Utilisateur.niveau, Utilisateur.role, Utilisateur.statut,
+            Utilisateur.cree_le, Utilisateur.derniere_connexion, Utilisateur.mot_de_passe_modifie_le,
+        ).where(filtre),
+        c,
+    )  # fmt: skip
+
+    async def flux() -> AsyncIterator[bytes]:
+        yield BOM.encode() + _csv([COLONNES_EXPORT])
+        async with await requete.batch(batch_size=LOT_EXPORT) as lots:
+            async for lot in lots:
+                yield _csv([_ligne_export(u) for u in lot])
+
+    return flux()
 
 
 NIVEAU_TROP_HAUT = "Vous ne pouvez pas accorder un niveau d'habilitation supérieur au vôtre."
@@ -229,6 +369,37 @@ async def changer_statut(acteur: Acteur, cible: Utilisateur, statut: str) -> Non
             await sessions.fermer_toutes(cible.id)
         type_ = "gestionnaire_suspendu" if statut == SUSPENDU else "gestionnaire_reactive"
         await journaliser(type_, acteur, cible=cible.id)
+
+
+# --- The gestionnaire page's history -------------------------------------------------------------
+
+# The journal's kinds that change an account's status (a feature that adds one adds it here).
+TYPES_STATUT = ["gestionnaire_suspendu", "gestionnaire_reactive", "suspension_inactivite"]
+HISTORIQUE_MAX = 5  # the newest status changes shown; the journal, filtered on the account, holds them all
+
+
+@dataclass(frozen=True)
+class Historique:
+    createur: dict | None  # prenom, nom, identifiant of who created the account (None: at the organisation's registration)
+    statuts: list[dict]  # cree_le, type, acteur (identifiant), newest first, at most HISTORIQUE_MAX
+    plus: bool  # older status changes exist
+
+
+async def historique(g: Utilisateur) -> Historique:
+    createur = None
+    if g.cree_par is not None:
+        createur = (
+            await Utilisateur.select(Utilisateur.prenom, Utilisateur.nom, Utilisateur.identifiant)
+            .where(Utilisateur.id == g.cree_par)
+            .first()
+        )
+    statuts = (
+        await Journal.select(Journal.cree_le, Journal.type, Journal.acteur.identifiant.as_alias("acteur"))
+        .where((Journal.cible == g.id) & Journal.type.is_in(TYPES_STATUT))
+        .order_by(Journal.id, ascending=False)
+        .limit(HISTORIQUE_MAX + 1)
+    )
+    return Historique(createur, statuts[:HISTORIQUE_MAX], len(statuts) > HISTORIQUE_MAX)
 
 
 async def gestionnaire_de(organisme_id: int, id_: int) -> Utilisateur | None:
