@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORTAIL := $(VENV)/bin/portail
 
-.PHONY: run test setup test-sqlite test-postgresql lint bench captures
+.PHONY: run test setup test-sqlite test-postgresql lint bench captures profil
 
 run: setup
 	$(PORTAIL) migrate
@@ -49,3 +49,10 @@ bench: setup
 	scripts/avec-postgresql $(PY) -m bench.lancer --echelle $(ECHELLE) --duree $(DUREE) --deux-instances
 	$(PY) -m bench.sqlite_moteur
 	$(PY) -m bench.rapport --commande "make bench ECHELLE=$(ECHELLE) DUREE=$(DUREE)"
+
+# Where each measured path's time goes (bench/profil.py, pyinstrument): var/profil/<chemin>.txt and
+# .html, on a small data set of its own (ECHELLE_PROFIL=0.02). On PostgreSQL:
+# scripts/avec-postgresql .venv/bin/python -m bench.profil
+ECHELLE_PROFIL ?= 0.02
+profil: setup
+	$(PY) -m bench.profil --echelle $(ECHELLE_PROFIL)
