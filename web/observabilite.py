@@ -58,7 +58,7 @@ def prometheus_config() -> PrometheusConfig:
     return PrometheusConfig(app_name="portail", prefix="portail", group_path=True, exclude=[r"^/static/"])
 
 
-def adresse_de_confiance(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+async def adresse_de_confiance(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     """Metrics only for the monitoring's addresses (PORTAIL_METRICS_ALLOW_IPS), and never through
     the reverse proxy (which always sets X-Forwarded-For): anyone else gets 404."""
     reseaux = connection.app.state.settings.metriques_depuis
