@@ -42,7 +42,7 @@ from web.informations.routes import ROUTES as informations_routes
 from web.mesure import ServerTimingMiddleware
 from web.parametres.routes import router as parametres_router
 from web.profil.routes import router as profil_router
-from web.rendu import page_erreur, page_panne, rediriger, statique, verification_en_ligne
+from web.rendu import entree_de_menu, page_erreur, page_panne, rediriger, statique, verification_en_ligne
 from web.renouvellement.routes import router as renouvellement_router
 from web.renouvellement.service import boucle_des_demandes
 from web.requete import DEPENDANCES, SessionMiddleware
@@ -222,6 +222,7 @@ def create_app(settings: Settings | None = None, *, services: bool = True) -> Li
         cgu_a_jour=droits.cgu_a_jour,
         verification_en_ligne=verification_en_ligne,
         statique=statique,
+        entree=entree_de_menu,
         libelles_statut=LIBELLES_STATUT,
         service=settings.nom_service,
         operateur=settings.nom_operateur,
