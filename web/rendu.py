@@ -197,12 +197,12 @@ def entree_de_menu(contexte, url: str, libelle: str, section: tuple[str, ...] = 
     and under none of `sauf`)."""
     courante = contexte["request"].url.path
     if courante == url:
-        courant = Markup(' aria-current="page"')
+        courant = ' aria-current="page"'
     elif courante.startswith(section) and not courante.startswith(sauf):
-        courant = Markup(' aria-current="true"')
+        courant = ' aria-current="true"'
     else:
-        courant = Markup("")
-    return Markup('<a href="%s"%s>%s</a>') % (url, courant, libelle)
+        courant = ""
+    return Markup(f'<a href="{escape(url)}"{courant}>{escape(libelle)}</a>')
 
 
 @functools.cache
