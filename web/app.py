@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from litestar import Litestar, Request, Response
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
-from litestar.datastructures import MutableScopeHeaders, State
+from litestar.datastructures import State
 from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException, ValidationException
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.compression import CompressionMiddleware
@@ -77,19 +77,20 @@ def entetes_securite(settings: Settings):
     async def avant_envoi(message: Message, scope: Scope) -> None:
         if message["type"] != "http.response.start":
             return
-        h = MutableScopeHeaders.from_message(message)
-        for nom, valeur in entetes:
-            if nom.decode() not in h:
-                h.add(nom.decode(), valeur.decode())
+        # Built once above, added as they are: only the names already present are read.
+        entetes_ = list(message.get("headers") or ())
+        presents = {nom.lower() for nom, _ in entetes_}
+        entetes_ += [(nom, valeur) for nom, valeur in entetes if nom not in presents]
         # Pages, fragments, redirects and errors show or lead to personal data: never kept in any
         # cache. A static file under its versioned address (web.rendu.statique: ?v=<hash>) never
         # changes: kept a year; without its version, checked again at each use.
-        if "cache-control" not in h:
+        if b"cache-control" not in presents:
             if not scope.get("path", "").startswith("/static/"):
-                h.add("cache-control", "no-store")
+                entetes_.append((b"cache-control", b"no-store"))
             elif message["status"] == 200:
                 versionne = b"v=" in scope.get("query_string", b"")
-                h.add("cache-control", "public, max-age=31536000, immutable" if versionne else "no-cache")
+                entetes_.append((b"cache-control", b"public, max-age=31536000, immutable" if versionne else b"no-cache"))
+        message["headers"] = entetes_
 
     return avant_envoi
 
