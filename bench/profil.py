@@ -249,7 +249,9 @@ async def comptes_sans_facteur(n: int) -> list[str]:
     return [r["identifiant"] for r in rows]
 
 
-async def profiler(echelle: float, requetes: int, connexions: int, generer: bool, seulement: list[str] | None) -> dict:
+async def profiler(
+    echelle: float, requetes: int, connexions: int, generer: bool, seulement: list[str] | None, sortie: Path = SORTIE
+) -> dict:
     from pyinstrument import Profiler
 
     from bench import generer as gen
@@ -259,8 +261,7 @@ async def profiler(echelle: float, requetes: int, connexions: int, generer: bool
     from web.settings import Settings
     from web.tables import Utilisateur
 
-    SORTIE.mkdir(parents=True, exist_ok=True)
-    jeu_json = SORTIE / "jeu.json"
+    jeu_json = sortie / "jeu.json"
     if generer or not jeu_json.exists():
         print(f"génération des données (échelle {echelle})…", flush=True)
         jeu = await gen.generer(echelle, sortie=jeu_json)
@@ -302,8 +303,8 @@ async def profiler(echelle: float, requetes: int, connexions: int, generer: bool
             duree = time.perf_counter() - debut
             c = couts(p.last_session)
             rapport = texte(titre, n, duree, sans, c)
-            (SORTIE / f"{nom}.txt").write_text(rapport)
-            (SORTIE / f"{nom}.html").write_text(p.output_html())
+            (sortie / f"{nom}.txt").write_text(rapport)
+            (sortie / f"{nom}.html").write_text(p.output_html())
             print(rapport, flush=True)
             resultats["chemins"][nom] = {
                 "titre": titre,
@@ -316,8 +317,8 @@ async def profiler(echelle: float, requetes: int, connexions: int, generer: bool
     finally:
         if pool:
             await engine.close_connection_pool()
-    (SORTIE / "profil.json").write_text(json.dumps(resultats, ensure_ascii=False, indent=1))
-    print(f"Profils : {SORTIE}/<chemin>.txt et .html", flush=True)
+    (sortie / "profil.json").write_text(json.dumps(resultats, ensure_ascii=False, indent=1))
+    print(f"Profils : {sortie}/<chemin>.txt et .html", flush=True)
     return resultats
 
 
@@ -328,14 +329,16 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--connexions", type=int, default=20, help="connexions profilées (argon2id compris)")
     p.add_argument("--sans-generer", action="store_true", help="réutiliser les données de var/profil/")
     p.add_argument("--chemin", action="append", help="seulement ce chemin (connexion, accueil, habilitations, recherche, dialogue)")
+    p.add_argument("--sortie", type=Path, default=SORTIE, help="dossier des profils (et de la base SQLite par défaut)")
     a = p.parse_args(argv)
+    a.sortie.mkdir(parents=True, exist_ok=True)
     # Before anything reads the environment (piccolo_conf builds the engine on first use).
-    os.environ.setdefault("PORTAIL_DATABASE_URL", f"sqlite:///{SORTIE / 'portail.sqlite'}")
+    os.environ.setdefault("PORTAIL_DATABASE_URL", f"sqlite:///{a.sortie.resolve() / 'portail.sqlite'}")
     os.environ.setdefault("PORTAIL_SECRET_KEY", "profil-" + "x" * 40)
-    os.environ.setdefault("PORTAIL_COURRIELS_DIR", str(SORTIE / "courriels"))
+    os.environ.setdefault("PORTAIL_COURRIELS_DIR", str(a.sortie / "courriels"))
     os.environ["PORTAIL_ENV"] = "production"
     os.environ["PORTAIL_SERVER_TIMING"] = "0"
-    asyncio.run(profiler(a.echelle, a.requetes, a.connexions, not a.sans_generer, a.chemin))
+    asyncio.run(profiler(a.echelle, a.requetes, a.connexions, not a.sans_generer, a.chemin, a.sortie))
 
 
 if __name__ == "__main__":
