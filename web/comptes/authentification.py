@@ -21,10 +21,11 @@ SUSPENDU = "Ce compte est suspendu. Contactez votre administrateur."
 ADRESSE_SATUREE = "Trop de tentatives depuis votre poste. Réessayez dans quelques minutes."
 
 
-# The account of an identifiant, every column, as Utilisateur.objects() reads it: a hand-written
-# query, as for the session (web.sessions), since building Piccolo's select cost a twentieth of a
-# sign-in besides argon2id.
+# The account of an identifiant, every column, as Utilisateur.objects() reads it, and whether its
+# organisation is no longer active: hand-written queries, as for the session (web.sessions), since
+# building Piccolo's select and exists cost more of a sign-in than running them.
 _SQL_COMPTE = "SELECT * FROM utilisateur WHERE identifiant = {}"
+_SQL_ORGANISME_INACTIF = "SELECT 1 FROM organisme WHERE id = {} AND statut <> {}"
 
 
 def message_verrou(jusqua, now) -> str:
@@ -82,7 +83,7 @@ async def verifier_identite(
         await verrou.rendre(fenetre)
     # Past this point the password was right: saying why the account cannot be used
     # reveals nothing to someone who does not already hold it.
-    if u.statut != ACTIF or (u.organisme and await Organisme.exists().where((Organisme.id == u.organisme) & (Organisme.statut != ACTIF))):
+    if u.statut != ACTIF or (u.organisme and await Organisme.raw(_SQL_ORGANISME_INACTIF, u.organisme, ACTIF)):
         observabilite.connexion("refusee")
         return None, SUSPENDU
     if u.mot_de_passe_temporaire and (u.mot_de_passe_expire_le is None or u.mot_de_passe_expire_le < now):
