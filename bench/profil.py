@@ -219,13 +219,17 @@ def couts(session) -> dict:
     return {"domaines": part(par_domaine, 20), "cumule": part(cumule, 300), "propre": part(propre, 100), "total_s": total}
 
 
-def texte(titre: str, n: int, duree: float, sans: float, c: dict) -> str:
+def texte(titre: str, n: int, duree: float, sans: float, c: dict, horloge: str = "processeur") -> str:
     lignes = [
         f"{titre}",
         f"{n} appels : {1000 * sans / n:.2f} ms par appel, {1000 * duree / n:.2f} ms sous le profileur "
         "(machine partagée : lire les parts, pas les durées).",
         "",
-        "Par domaine (temps propre des fonctions de chaque paquet, attente comprise), part du temps des requêtes :",
+        "Parts du temps processeur du fil de la boucle (attentes exclues) :"
+        if horloge == "processeur"
+        else "Parts du temps mural des requêtes (attentes de la base et d'argon2id comprises) :",
+        "",
+        "Par domaine (temps propre des fonctions de chaque paquet) :",
         *(f"  {p:5.1f} %  {k}" for k, p in c["domaines"]),
         "",
         "Par fonction, avec ce qu'elle appelle :",
@@ -314,7 +318,7 @@ async def profiler(
             get_stack_sampler().timer_func = None
             duree = time.perf_counter() - debut
             c = couts(p.last_session)
-            rapport = texte(titre, n, duree, sans, c)
+            rapport = texte(titre, n, duree, sans, c, horloge)
             (sortie / f"{nom}.txt").write_text(rapport)
             (sortie / f"{nom}.html").write_text(p.output_html())
             print(rapport, flush=True)
@@ -324,6 +328,7 @@ async def profiler(
                 "requetes_par_appel": requetes_par_appel,
                 "ms_par_appel": round(1000 * sans / n, 3),
                 "ms_par_appel_profile": round(1000 * duree / n, 3),
+                "horloge": horloge,
                 **c,
             }
     finally:
