@@ -363,12 +363,29 @@ def rapport(commande: str) -> str:
     return "\n".join(lignes_md) + "\n"
 
 
+# Sections written by hand from another command's measures (`make profil`): kept as they are
+# when the tables are written again.
+GARDEES = ("## Où passe le temps",)
+
+
+def garder_sections(ancien: str, nouveau: str) -> str:
+    """`nouveau`, followed by the sections of `ancien` named in GARDEES (each up to the next `## `)."""
+    for titre in GARDEES:
+        debut = ancien.find("\n" + titre)
+        if debut < 0:
+            continue
+        fin = ancien.find("\n## ", debut + 1)
+        nouveau = nouveau.rstrip("\n") + "\n" + ancien[debut : fin if fin >= 0 else len(ancien)].rstrip("\n") + "\n"
+    return nouveau
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description="Écrit le tableau des bancs d'essai.")
     p.add_argument("--sortie", type=Path, default=ROOT / "bench" / "RESULTS.md")
     p.add_argument("--commande", default="make bench")
     a = p.parse_args(argv)
-    a.sortie.write_text(rapport(a.commande))
+    ancien = a.sortie.read_text() if a.sortie.exists() else ""
+    a.sortie.write_text(garder_sections(ancien, rapport(a.commande)))
     print(f"Tableau écrit : {a.sortie}")
 
 

@@ -32,3 +32,15 @@ def test_le_profil_de_chaque_chemin_s_ecrit(tmp_path):
         assert (tmp_path / f"{nom}.html").stat().st_size > 0
     # The sign-in really signs in: argon2id's thread is waited for.
     assert any("hachage.py" in fonction for fonction, _ in res["chemins"]["connexion"]["cumule"])
+
+
+def test_le_tableau_recrit_garde_ou_passe_le_temps():
+    """`make bench` writes RESULTS.md again from its measures; the section written from the
+    profiles (`make profil`) stays, whatever comes after it."""
+    from bench.rapport import garder_sections
+
+    ancien = "# Bancs\n\n## Objectifs\n\nvieux\n\n## Où passe le temps\n\nparts\n\n## Moteur SQLite\n\nvieux\n"
+    assert garder_sections(ancien, "# Bancs\n\n## Objectifs\n\nneuf\n") == (
+        "# Bancs\n\n## Objectifs\n\nneuf\n\n## Où passe le temps\n\nparts\n"
+    )
+    assert garder_sections("", "# Bancs\n") == "# Bancs\n"
