@@ -195,13 +195,15 @@ def couts(session) -> dict:
     par_domaine: dict[str, float] = defaultdict(float)
     cumule: dict[str, float] = defaultdict(float)
 
-    def parcourir(frame, pile: frozenset[str]) -> None:
+    def parcourir(frame, pile: frozenset[str], parent: str) -> None:
         if frame.is_synthetic:  # [await], [self]: counted with their parent
             return
         nom = nom_de(frame)
+        # A built-in (str.join, dict.get…) counts in the area of the code that called it.
+        ici = parent if (frame.file_path or "<built-in>").startswith("<built-in>") else domaine(frame.file_path or "")
         attente = sum(e.time for e in frame.children if e.identifier == "[await]")
         propre[nom] += frame.total_self_time - attente
-        par_domaine[domaine(frame.file_path or "")] += frame.total_self_time - attente
+        par_domaine[ici] += frame.total_self_time - attente
         if attente:  # awaiting the database's thread or connection, argon2id's thread
             propre["[attente] " + nom] += attente
             par_domaine["attente (base de données, fil d'argon2id)"] += attente
@@ -209,10 +211,10 @@ def couts(session) -> dict:
             cumule[nom] += frame.time
             pile = pile | {nom}
         for enfant in frame.children:
-            parcourir(enfant, pile)
+            parcourir(enfant, pile, ici)
 
     if racine is not None:
-        parcourir(racine, frozenset())
+        parcourir(racine, frozenset(), "?")
     part = lambda d, n: [(k, round(100 * v / total, 1)) for k, v in sorted(d.items(), key=lambda kv: -kv[1])[:n] if v]  # noqa: E731
     # The driver and the middleware wrappers hold every request (≈100 %): they say nothing.
     cumule = {k: v for k, v in cumule.items() if v < 0.97 * total and not k.startswith(("traverser", "boucle"))}
