@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORTAIL := $(VENV)/bin/portail
 
-.PHONY: run test setup test-sqlite test-postgresql lint bench bench-listes bench-import captures
+.PHONY: run test setup test-sqlite test-postgresql lint bench bench-listes bench-import captures profil
 
 run: setup
 	$(PORTAIL) migrate
@@ -63,3 +63,10 @@ bench-import: setup
 	$(PY) -m bench.importation --lignes $(LIGNES)
 	scripts/avec-postgresql $(PY) -m bench.importation --lignes $(LIGNES)
 	$(PY) -m bench.importation --rapport bench/RESULTS.md
+
+# Where each measured path's time goes (bench/profil.py, pyinstrument): var/profil/<chemin>.txt and
+# .html, on a small data set of its own (ECHELLE_PROFIL=0.02). On PostgreSQL:
+# scripts/avec-postgresql .venv/bin/python -m bench.profil
+ECHELLE_PROFIL ?= 0.02
+profil: setup
+	$(PY) -m bench.profil --echelle $(ECHELLE_PROFIL)

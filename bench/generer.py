@@ -239,7 +239,7 @@ def base_de(url: str) -> Base:
 # --- Generation -------------------------------------------------------------------------------
 
 
-async def generer(echelle: float, graine: int = 2026) -> dict:
+async def generer(echelle: float, graine: int = 2026, sortie: Path = JEU) -> dict:
     from web.cli import _migrer
 
     t = echelle_tailles(echelle)
@@ -505,8 +505,8 @@ async def generer(echelle: float, graine: int = 2026) -> dict:
         "duree_s": round(time.perf_counter() - debut, 1),
         "moteur": base.moteur,
     }
-    JEU.parent.mkdir(parents=True, exist_ok=True)
-    JEU.write_text(json.dumps(jeu, ensure_ascii=False, indent=1))
+    sortie.parent.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - once, after the load
+    sortie.write_text(json.dumps(jeu, ensure_ascii=False, indent=1))  # noqa: ASYNC240
     return jeu
 
 

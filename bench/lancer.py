@@ -496,6 +496,23 @@ async def banc_deux_instances(jeu: dict, clients: int, secondes: float, n_courri
 # --- 6. One or two worker processes behind nginx ---------------------------------------------------
 
 
+def cpu_processus(pid: int) -> float:
+    """Processor seconds (user + system) used so far by a process and its descendants (Linux /proc)."""
+    tic = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pids = [pid]
+    while pids:
+        p = pids.pop()
+        try:
+            champs = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(champs[11]) + int(champs[12])) / tic  # utime, stime
+            for tache in Path(f"/proc/{p}/task").iterdir():
+                pids += [int(x) for x in (tache / "children").read_text().split()]
+        except (OSError, ValueError):
+            continue  # ended meanwhile
+    return total
+
+
 async def banc_workers(jeu: dict, clients: int, secondes: float) -> dict:
     """Signed-in pages through nginx (TLS, deploy/nginx/portail.conf) in front of one `portail serve`
     with --workers 1, then 2: what a second process adds on these cores."""
@@ -523,7 +540,13 @@ async def banc_workers(jeu: dict, clients: int, secondes: float) -> dict:
                     return r
 
                 await charger(connectes, accueil, 2.0)  # every worker warmed up (templates, connections) first
-                sorties[str(n)] = resume(await charger(connectes, accueil, secondes))
+                # The processor time each side used during the load: the load client (this process)
+                # and the portal's processes, beside the wall time (which of them fills the cores).
+                client, portail_ = time.process_time(), cpu_processus(s.proc.pid)
+                charge = resume(await charger(connectes, accueil, secondes))
+                charge["cpu_client_s"] = round(time.process_time() - client, 2)
+                charge["cpu_portail_s"] = round(cpu_processus(s.proc.pid) - portail_, 2)
+                sorties[str(n)] = charge
             finally:
                 nginx.arreter()
         finally:

@@ -330,17 +330,23 @@ def rapport(commande: str) -> str:
             "",
             "Accueil connecté à travers nginx (TLS, `deploy/nginx/portail.conf`), clients connectés, une instance.",
             "",
-            "| moteur | `--workers 1` | `--workers 2` | gain | p95 client (1 / 2) | échecs |",
-            "|---|---:|---:|---:|---:|---:|",
+            "| moteur | `--workers 1` | `--workers 2` | gain | p95 client (1 / 2) | processeur : client / portail (1 / 2) | échecs |",
+            "|---|---:|---:|---:|---:|---:|---:|",
         ]
         for m, n in avec_workers:
             w1, w2 = res[m]["workers"]["1"], res[m]["workers"]["2"]
             gain = 100 * (w2["par_seconde"] / w1["par_seconde"] - 1) if w1["par_seconde"] else float("nan")
+            # (Results written before the processor times were measured have none.)
+            cpu = " / ".join(f"{w.get('cpu_client_s', '?')} s / {w.get('cpu_portail_s', '?')} s" for w in (w1, w2))
             lignes_md.append(
                 f"| {n} | {w1['par_seconde']:g}/s | {w2['par_seconde']:g}/s | {gain:+.0f} % | "
-                f"{ms(w1['client_p95_ms'])} / {ms(w2['client_p95_ms'])} | {w1['echecs'] + w2['echecs']} |"
+                f"{ms(w1['client_p95_ms'])} / {ms(w2['client_p95_ms'])} | {cpu} | {w1['echecs'] + w2['echecs']} |"
             )
-        lignes_md.append(f"\nLes deux processus, nginx et le client de charge se partagent les mêmes {os.cpu_count()} cœurs.")
+        lignes_md.append(
+            f"\nLes deux processus, nginx et le client de charge se partagent les mêmes {os.cpu_count()} cœurs. Le processeur "
+            "consommé pendant la charge (secondes, utilisateur + système) dit qui les occupe : le client de charge "
+            "(un processus Python) ou le portail (tous ses processus) ; le reste va à nginx et au système."
+        )
     lents = [(m, n) for m, n in noms if "relais_lent" in res[m]]
     if lents:
         lignes_md += [
@@ -379,12 +385,29 @@ def rapport(commande: str) -> str:
     return "\n".join(lignes_md) + "\n"
 
 
+# Sections written by hand from another command's measures (`make profil`): kept as they are
+# when the tables are written again.
+GARDEES = ("## Où passe le temps",)
+
+
+def garder_sections(ancien: str, nouveau: str) -> str:
+    """`nouveau`, followed by the sections of `ancien` named in GARDEES (each up to the next `## `)."""
+    for titre in GARDEES:
+        debut = ancien.find("\n" + titre)
+        if debut < 0:
+            continue
+        fin = ancien.find("\n## ", debut + 1)
+        nouveau = nouveau.rstrip("\n") + "\n" + ancien[debut : fin if fin >= 0 else len(ancien)].rstrip("\n") + "\n"
+    return nouveau
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description="Écrit le tableau des bancs d'essai.")
     p.add_argument("--sortie", type=Path, default=ROOT / "bench" / "RESULTS.md")
     p.add_argument("--commande", default="make bench")
     a = p.parse_args(argv)
-    a.sortie.write_text(rapport(a.commande))
+    ancien = a.sortie.read_text() if a.sortie.exists() else ""
+    a.sortie.write_text(garder_sections(ancien, rapport(a.commande)))
     print(f"Tableau écrit : {a.sortie}")
 
 

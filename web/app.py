@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from litestar import Litestar, Request, Response
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
-from litestar.datastructures import MutableScopeHeaders, State
+from litestar.datastructures import State
 from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException, ValidationException
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.compression import CompressionMiddleware
@@ -45,7 +45,7 @@ from web.informations.routes import ROUTES as informations_routes
 from web.mesure import ServerTimingMiddleware
 from web.parametres.routes import router as parametres_router
 from web.profil.routes import router as profil_router
-from web.rendu import page_erreur, page_panne, rediriger, statique, verification_en_ligne
+from web.rendu import entree_de_menu, page_erreur, page_panne, rediriger, statique, verification_en_ligne
 from web.renouvellement.routes import router as renouvellement_router
 from web.renouvellement.service import boucle_des_demandes
 from web.requete import DEPENDANCES, SessionMiddleware
@@ -82,19 +82,20 @@ def entetes_securite(settings: Settings):
     async def avant_envoi(message: Message, scope: Scope) -> None:
         if message["type"] != "http.response.start":
             return
-        h = MutableScopeHeaders.from_message(message)
-        for nom, valeur in entetes:
-            if nom.decode() not in h:
-                h.add(nom.decode(), valeur.decode())
+        # Built once above, added as they are: only the names already present are read.
+        entetes_ = list(message.get("headers") or ())
+        presents = {nom.lower() for nom, _ in entetes_}
+        entetes_ += [(nom, valeur) for nom, valeur in entetes if nom not in presents]
         # Pages, fragments, redirects and errors show or lead to personal data: never kept in any
         # cache. A static file under its versioned address (web.rendu.statique: ?v=<hash>) never
         # changes: kept a year; without its version, checked again at each use.
-        if "cache-control" not in h:
+        if b"cache-control" not in presents:
             if not scope.get("path", "").startswith("/static/"):
-                h.add("cache-control", "no-store")
+                entetes_.append((b"cache-control", b"no-store"))
             elif message["status"] == 200:
                 versionne = b"v=" in scope.get("query_string", b"")
-                h.add("cache-control", "public, max-age=31536000, immutable" if versionne else "no-cache")
+                entetes_.append((b"cache-control", b"public, max-age=31536000, immutable" if versionne else b"no-cache"))
+        message["headers"] = entetes_
 
     return avant_envoi
 
@@ -232,6 +233,7 @@ def create_app(settings: Settings | None = None, *, services: bool = True) -> Li
         cgu_a_jour=droits.cgu_a_jour,
         verification_en_ligne=verification_en_ligne,
         statique=statique,
+        entree=entree_de_menu,
         libelles_statut=LIBELLES_STATUT,
         service=settings.nom_service,
         operateur=settings.nom_operateur,

@@ -205,26 +205,37 @@ def peut_transition(u: Utilisateur, organisme: Organisme | None, dossier, action
 
 
 # --- Guards ---------------------------------------------------------------------------------
+# Coroutines, though they never wait: Litestar runs a plain function guard in a worker thread
+# (sync_to_thread), a thread hop per request that cost 8 % of the home page (bench/RESULTS.md,
+# « Où passe le temps »).
 
 
-def exiger_session(connection: ASGIConnection, _: BaseRouteHandler) -> None:
-    """Guard for the CGU screen itself: signed in is enough."""
+def _session(connection: ASGIConnection) -> None:
     if connection.state.get("utilisateur") is None:
         raise NonConnecte
 
 
-def exiger_connexion(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
-    """Guard for every page of the portal: signed in and the current CGU accepted."""
-    exiger_session(connection, handler)
+def _connexion(connection: ASGIConnection) -> None:
+    _session(connection)
     if not cgu_a_jour(connection.state["utilisateur"]):
         raise CguAValider
+
+
+async def exiger_session(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """Guard for the CGU screen itself: signed in is enough."""
+    _session(connection)
+
+
+async def exiger_connexion(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """Guard for every page of the portal: signed in and the current CGU accepted."""
+    _connexion(connection)
 
 
 def _garde(refuse: Callable[[ASGIConnection], bool], doc: str):
     """A guard: signed in with the CGU accepted, then 403 when `refuse` says so."""
 
-    def garde(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
-        exiger_connexion(connection, handler)
+    async def garde(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        _connexion(connection)
         if refuse(connection):
             raise Interdit
 

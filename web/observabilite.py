@@ -10,6 +10,7 @@ prometheus_client's multiprocess directory (PROMETHEUS_MULTIPROC_DIR, set by `se
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 import sys
 import uuid
@@ -58,7 +59,7 @@ def prometheus_config() -> PrometheusConfig:
     return PrometheusConfig(app_name="portail", prefix="portail", group_path=True, exclude=[r"^/static/"])
 
 
-def adresse_de_confiance(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+async def adresse_de_confiance(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     """Metrics only for the monitoring's addresses (PORTAIL_METRICS_ALLOW_IPS), and never through
     the reverse proxy (which always sets X-Forwarded-For): anyone else gets 404."""
     reseaux = connection.app.state.settings.metriques_depuis
@@ -170,6 +171,13 @@ def journal_requetes():
     ).middleware
 
 
+def _processus(_logger, _methode, evenement: dict) -> dict:
+    """The worker's process id. (structlog's CallsiteParameterAdder gives the same, after walking
+    the stack for a call site on every line: 1.3 % of a page.)"""
+    evenement["process"] = os.getpid()
+    return evenement
+
+
 def _sans_couleurs(_logger, _methode, evenement: dict) -> dict:
     evenement.pop("color_message", None)  # uvicorn's copy of the message with terminal colours
     return evenement
@@ -182,7 +190,7 @@ def structlog_plugin() -> StructlogPlugin:
     json_ = not sys.stderr.isatty()
     commun = [
         structlog.contextvars.merge_contextvars,
-        structlog.processors.CallsiteParameterAdder([structlog.processors.CallsiteParameter.PROCESS]),  # which worker
+        _processus,  # which worker
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),

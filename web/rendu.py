@@ -19,7 +19,7 @@ import hashlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from jinja2 import Environment, nodes
+from jinja2 import Environment, nodes, pass_context
 from jinja2_fragments import render_block
 from litestar import Request, Response
 from litestar.enums import MediaType
@@ -199,6 +199,21 @@ def page_panne(request: Request) -> Response[str]:
         "Le portail ne parvient pas à joindre sa base de données. Rien n'a été enregistré ; réessayez dans quelques instants.",
         headers={"Retry-After": str(REESSAYER_APRES)},
     )
+
+
+@pass_context
+def entree_de_menu(contexte, url: str, libelle: str, section: tuple[str, ...] = (), sauf: tuple[str, ...] = ()) -> Markup:
+    """A link of the left menu (components/menu.html): aria-current="page" on the current page's
+    entry, "true" on the entry of the section the page belongs to (a path under one of `section`
+    and under none of `sauf`)."""
+    courante = contexte["request"].url.path
+    if courante == url:
+        courant = ' aria-current="page"'
+    elif courante.startswith(section) and not courante.startswith(sauf):
+        courant = ' aria-current="true"'
+    else:
+        courant = ""
+    return Markup(f'<a href="{escape(url)}"{courant}>{escape(libelle)}</a>')
 
 
 @functools.cache

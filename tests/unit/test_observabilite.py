@@ -69,6 +69,7 @@ async def test_metriques_et_journaux_sans_secret(serveur, settings):
     lignes = [json.loads(x) for x in journal.splitlines() if x.startswith("{")]
     recherche = [x for x in lignes if x.get("request_id") == "essai-123"]
     assert recherche and recherche[-1]["route"] == "/habilitations" and recherche[-1]["statut"] == 200
+    assert recherche[-1]["process"] == serveur.proc.pid and recherche[-1]["level"] == "info"  # which worker wrote it
     for nom, secret in {**secrets_, "recherche": "DELAHA"}.items():
         assert secret not in journal, nom
         assert secret not in metriques, nom

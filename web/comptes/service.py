@@ -107,6 +107,8 @@ async def courriels_non_remis(acteur: Utilisateur, **filtre) -> list[dict]:
     """Temporary passwords whose mail did not reach their owner, for those who may renew them
     (droits.peut_renouveler): an organisation's administrators, the Caisse des Dépôts for principals."""
     lignes = await non_remis(**filtre)
+    if not lignes:  # the usual case: no second query (every « Gérer les habilitations » page asks)
+        return []
     personnes = {u.id: u for u in await Utilisateur.objects().where(Utilisateur.id.is_in([r["id"] for r in lignes] or [0]))}
     return [r for r in lignes if droits.peut_renouveler(acteur, personnes[r["id"]])]
 

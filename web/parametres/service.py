@@ -16,7 +16,9 @@ class UniteRefusee(Exception):
 
 
 async def unites(organisme_id: int) -> list[dict]:
-    return await Unite.select(Unite.id, Unite.nom).where(Unite.organisme == organisme_id).order_by(Unite.nom)
+    """The organisation's units by name. Hand-written: the gestionnaire's form and « Gérer les
+    habilitations » ask on every request, and building Piccolo's select cost more than running it."""
+    return await Unite.raw("SELECT id, nom FROM unite WHERE organisme = {} ORDER BY nom", organisme_id)
 
 
 async def utilisees(organisme_id: int) -> set[int]:

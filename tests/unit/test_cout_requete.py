@@ -1,0 +1,32 @@
+"""Issue 17: what each request costs, less of it, and the same behaviour. bench/profil.py found
+the costs (bench/RESULTS.md, « Où passe le temps »); each test here holds one of them away, while
+the other test files hold the behaviour (headers, CSRF, sessions, journal, rights)."""
+
+from __future__ import annotations
+
+import inspect
+
+from web.app import create_app
+
+
+def test_aucune_garde_ne_passe_par_un_fil(base_vide, settings):
+    """Litestar runs a guard written as a plain function in a worker thread (sync_to_thread): a
+    thread hop on every request of every page. Every guard of the portal is a coroutine."""
+    app = create_app(settings, services=False)
+    gardes = {g for route in app.routes for h in route.route_handlers for layer in h.ownership_layers for g in layer.guards or ()}
+    assert len(gardes) >= 5
+    assert [g.__qualname__ for g in gardes if not inspect.iscoroutinefunction(g)] == []
+
+
+async def test_sans_courriel_non_remis_personne_n_est_relu(client, admin, monkeypatch):
+    """« Gérer les habilitations » asks for the undelivered temporary passwords on every request:
+    when there are none (the usual case), that is one query, not a second one reading nobody."""
+    from web.comptes import service
+    from web.tables import Utilisateur
+
+    moi = await Utilisateur.objects().where(Utilisateur.id == admin.id).first()
+    lues = []
+    objets = Utilisateur.objects
+    monkeypatch.setattr(Utilisateur, "objects", lambda *a, **k: lues.append(a) or objets(*a, **k))
+    assert await service.courriels_non_remis(moi, organisme=admin.organisme_id) == []
+    assert lues == []
