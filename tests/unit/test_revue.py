@@ -186,6 +186,12 @@ async def test_une_revue_qui_suspend_un_compte(client, monde, settings):
     assert "La revue annuelle des habilitations de votre organisme est à faire." in t(await client.get("/"))
 
 
+async def test_pas_de_rappel_pour_un_principal_seul(client, monde):
+    """Nothing to review: an organisation whose only account is its principal's."""
+    await connecte(client, monde["autre"])
+    assert "revue des habilitations" not in t(await client.get("/"))
+
+
 async def test_niveau_hors_des_regles_et_revue_terminee(client, monde):
     await connecte(client, monde["principal"])
     await poster(client, "/habilitations/revue", "/habilitations/revue", {})

@@ -62,26 +62,35 @@ class Echeance:
     due: bool
     en_cours: bool
 
+    @classmethod
+    def de(cls, terminee_le: datetime | None, periode: timedelta, en_cours: bool) -> Echeance:
+        """From the last finished review's end (None: never reviewed, due now)."""
+        prochaine = terminee_le + periode if terminee_le else None
+        return cls(prochaine, prochaine is None or prochaine <= maintenant(), en_cours)
+
 
 async def echeance(organisme_id: int, periode: timedelta) -> Echeance:
     d = await derniere(organisme_id)
-    prochaine = d["terminee_le"] + periode if d else None
     en_cours = await Revue.exists().where((Revue.organisme == organisme_id) & Revue.terminee_le.is_null())
-    return Echeance(prochaine, prochaine is None or prochaine <= maintenant(), en_cours)
+    return Echeance.de(d["terminee_le"] if d else None, periode, en_cours)
 
 
 async def rappel(moi: Utilisateur, periode: timedelta) -> Echeance | None:
     """The home page's reminder for the principal: a review due or under way, when there is an
-    account besides the principal's to review."""
-    if not droits.peut_revoir_habilitations(moi) or await _seul(moi.organisme):
+    account besides the principal's to review. One query, the home page asking on every visit;
+    two accounts are enough to know (counting 20 000 gestionnaires each time is not)."""
+    if not droits.peut_revoir_habilitations(moi):
         return None
-    e = await echeance(moi.organisme, periode)
+    [r] = await Revue.raw(
+        "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM utilisateur WHERE organisme = {} LIMIT 2) AS deux) AS comptes, "
+        "(SELECT MAX(terminee_le) FROM revue WHERE organisme = {}) AS terminee_le, "
+        "EXISTS (SELECT 1 FROM revue WHERE organisme = {} AND terminee_le IS NULL) AS en_cours",
+        moi.organisme, moi.organisme, moi.organisme,
+    )  # fmt: skip
+    if r["comptes"] < 2:
+        return None
+    e = Echeance.de(instant(r["terminee_le"]) if r["terminee_le"] is not None else None, periode, bool(r["en_cours"]))
     return e if e.due or e.en_cours else None
-
-
-async def _seul(organisme_id: int) -> bool:
-    # Two rows are enough to know: counting 20 000 gestionnaires on each home page is not.
-    return len(await Utilisateur.select(Utilisateur.id).where(Utilisateur.organisme == organisme_id).limit(2)) < 2
 
 
 async def commencer(acteur: Acteur) -> Revue:
