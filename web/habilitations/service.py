@@ -164,7 +164,8 @@ def _ligne_export(u: dict) -> list[str]:
     ]  # fmt: skip
 
 
-def _csv(lignes: list[list[str]]) -> bytes:
+def csv_tableur(lignes: list[list[str]]) -> bytes:
+    """Rows as French spreadsheets read them (`;`, CRLF), each cell neutralised; the file starts with BOM."""
     tampon = io.StringIO()
     ecrivain = csv.writer(tampon, delimiter=";", lineterminator="\r\n")
     ecrivain.writerows([neutraliser(str(cellule)) for cellule in ligne] for ligne in lignes)
@@ -205,10 +206,10 @@ async def exporter(acteur: Acteur, c: FormFiltres) -> AsyncIterator[bytes]:
     )  # fmt: skip
 
     async def flux() -> AsyncIterator[bytes]:
-        yield BOM.encode() + _csv([COLONNES_EXPORT])
+        yield BOM.encode() + csv_tableur([COLONNES_EXPORT])
         async with await requete.batch(batch_size=LOT_EXPORT) as lots:
             async for lot in lots:
-                yield _csv([_ligne_export(u) for u in lot])
+                yield csv_tableur([_ligne_export(u) for u in lot])
 
     return flux()
 

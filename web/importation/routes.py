@@ -4,9 +4,6 @@ import is seen by its importer alone."""
 
 from __future__ import annotations
 
-import csv
-import io
-
 from litestar import Request, Response, Router, get, post
 from litestar.datastructures import UploadFile
 from litestar.exceptions import NotFoundException
@@ -81,14 +78,6 @@ async def confirmer(request: Request, id_: FromPath[str], moi: Moi, acteur: QuiA
     return rediriger(request, f"/habilitations/importer/{imp.id}")
 
 
-# Cells a spreadsheet would read as a formula are neutralised (OWASP, CSV injection).
-_FORMULE = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cellule(valeur: str) -> str:
-    return "'" + valeur if valeur.startswith(_FORMULE) else valeur
-
-
 @get("/{id_:str}/identifiants.csv")
 async def identifiants(request: Request, id_: FromPath[str], moi: Moi, acteur: QuiAgit) -> Response:
     """The identifiants created, to hand over: its importer only, journaled."""
@@ -96,22 +85,17 @@ async def identifiants(request: Request, id_: FromPath[str], moi: Moi, acteur: Q
     if imp.statut != service.TERMINE:
         raise NotFoundException
     crees = [ligne for ligne in await service.lignes_de(imp.id) if ligne["statut"] == service.CREE]
-    sortie = io.StringIO()
-    ecrivain = csv.writer(sortie, delimiter=";", lineterminator="\r\n")
-    ecrivain.writerow(["ligne", "civilite", "prenom", "nom", "courriel", "identifiant"])
-    for ligne in crees:
-        ecrivain.writerow(
-            [
-                ligne["numero"],
-                *(_cellule(ligne[c]) for c in ("civilite", "prenom")),
-                _cellule(ligne["nom"].upper()),
-                _cellule(ligne["courriel"]),
-                ligne["identifiant"],
-            ]
-        )
+    # The export's writer: `;`, CRLF, cells a spreadsheet would read as a formula neutralised.
+    corps = regles.csv_tableur(
+        [
+            ["ligne", "civilite", "prenom", "nom", "courriel", "identifiant"],
+            *([ligne["numero"], ligne["civilite"], ligne["prenom"], ligne["nom"].upper(), ligne["courriel"], ligne["identifiant"]]
+              for ligne in crees),
+        ]
+    )  # fmt: skip
     await service.identifiants_telecharges(acteur, imp.id, len(crees))
     return Response(
-        "\ufeff" + sortie.getvalue(),
+        regles.BOM.encode() + corps,
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="identifiants-import-{imp.id}.csv"', "Cache-Control": "no-store"},
     )
