@@ -592,18 +592,22 @@ async def banc_relais_lent(jeu: dict, lenteur: float, n_courriels: int) -> dict:
 # --- The run -------------------------------------------------------------------------------------
 
 
-async def lancer(
-    echelle: float, duree: float, clients: int, n_recherches: int, deux: bool, generer: bool, lenteur_relais: float = 20.0
-) -> dict:
+async def moteur_et_jeu(echelle: float, generer: bool) -> tuple[str, dict]:
+    """The engine of PORTAIL_DATABASE_URL, and the data set: generated at `echelle`, or the last one."""
     from bench import generer as gen
 
     SORTIES.mkdir(parents=True, exist_ok=True)
     moteur = "postgresql" if Settings.from_env().database_url.startswith("postgres") else "sqlite"
     if generer:
         print(f"[{moteur}] génération des données (échelle {echelle})…", flush=True)
-        jeu = await gen.generer(echelle)
-    else:
-        jeu = json.loads(gen.JEU.read_text())
+        return moteur, await gen.generer(echelle)
+    return moteur, json.loads(gen.JEU.read_text())
+
+
+async def lancer(
+    echelle: float, duree: float, clients: int, n_recherches: int, deux: bool, generer: bool, lenteur_relais: float = 20.0
+) -> dict:
+    moteur, jeu = await moteur_et_jeu(echelle, generer)
     res: dict = {
         "moteur": moteur,
         "echelle": echelle,

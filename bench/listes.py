@@ -20,8 +20,7 @@ from pathlib import Path
 
 from bench import SORTIES
 from bench.client import EchecRequete
-from bench.lancer import banc_filtres, client_connecte, frappes, plans, portail
-from web.settings import Settings
+from bench.lancer import banc_filtres, client_connecte, frappes, moteur_et_jeu, plans, portail
 
 
 def rss_mio(pid: int) -> float:
@@ -60,15 +59,7 @@ async def banc_export(port: int, pid: int, jeu: dict, fois: int = 3) -> dict:
 
 
 async def lancer(echelle: float, n: int, generer: bool) -> dict:
-    from bench import generer as gen
-
-    SORTIES.mkdir(parents=True, exist_ok=True)
-    moteur = "postgresql" if Settings.from_env().database_url.startswith("postgres") else "sqlite"
-    if generer:
-        print(f"[{moteur}] génération des données (échelle {echelle})…", flush=True)
-        jeu = await gen.generer(echelle)
-    else:
-        jeu = json.loads(gen.JEU.read_text())
+    moteur, jeu = await moteur_et_jeu(echelle, generer)
     serveur = portail(f"listes-{moteur}")
     try:
         await serveur.pret()
