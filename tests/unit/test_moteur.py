@@ -69,3 +69,13 @@ async def test_verrouiller_dans_une_ecriture(base_vide, settings):
         await verrouiller(Unite, u.id)
         await verrouiller(Unite, u.id, partage=True)
     assert moteur() is Unite._meta.db  # the accessor is Piccolo's own engine
+
+
+async def test_postgresql_planifie_chaque_requete_pour_ses_valeurs(base_vide):
+    """PostgreSQL only (SQLite keeps no plan across values): a statement prepared by asyncpg is planned
+    for each organisation, never with a generic plan made for the average one."""
+    if moteur().engine_type != "postgres":
+        pytest.skip("PostgreSQL seulement : SQLite ne garde pas de plan générique")
+    for _ in range(7):  # past the five runs after which PostgreSQL may switch to a generic plan
+        reglage = await Unite.raw("SELECT current_setting('plan_cache_mode') AS mode")
+    assert reglage == [{"mode": "force_custom_plan"}]
