@@ -41,6 +41,8 @@ MOT_DE_PASSE = "Banc-essai-Portail-2026"
 JEU = SORTIES / "jeu.json"
 LOT = 20_000  # rows per bulk statement
 
+# Each organisation's units; its gestionnaires are spread over them in turn.
+UNITES = ("Direction", "Ressources humaines", "Formation")
 NOMS = (
     "Martin Bernard Thomas Petit Robert Richard Durand Dubois Moreau Laurent Simon Michel Lefèvre Leroy David "
     "Bertrand Morel Fournier Girard Bonnet Dupont Lambert Fontaine Rousseau Vincent Müller Lefebvre Faure André "
@@ -265,11 +267,7 @@ async def generer(echelle: float, graine: int = 2026, sortie: Path = JEU) -> dic
     await base.ecrire(
         "unite",
         ("id", "organisme", "nom"),
-        (
-            (3 * (o - 1) + k, o, nom)
-            for o in range(1, n_org + 1)
-            for k, nom in enumerate(("Direction", "Ressources humaines", "Formation"), 1)
-        ),
+        ((3 * (o - 1) + k, o, nom) for o in range(1, n_org + 1) for k, nom in enumerate(UNITES, 1)),
         3 * n_org,
     )
 
@@ -307,7 +305,7 @@ async def generer(echelle: float, graine: int = 2026, sortie: Path = JEU) -> dic
                 yield (
                     uid, identifiant, o, role, "Mme" if femme else "M.", prenom, nom.upper(),
                     f"{cle(prenom).lower()}.{uid}@organisme{o}.example", 3 * (o - 1) + 1 + r % 3, niveau, statut,
-                    hash_, False, None, cgu.VERSION, now, cle(nom), cle(prenom), connexion, connexion,
+                    hash_, False, None, cgu.VERSION, now, cle(nom), cle(prenom), cle(UNITES[r % 3]), connexion, connexion,
                 )  # fmt: skip
 
     await base.ecrire(
@@ -331,6 +329,7 @@ async def generer(echelle: float, graine: int = 2026, sortie: Path = JEU) -> dic
             "cree_le",
             "nom_cle",
             "prenom_cle",
+            "unite_cle",
             "derniere_connexion",
             "mot_de_passe_modifie_le",
         ),  # fmt: skip

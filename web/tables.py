@@ -74,6 +74,10 @@ class Utilisateur(Table, tablename="utilisateur"):
     # Search keys: upper-case, accents removed (web.recherche.cle), for indexed prefix search.
     nom_cle = Varchar(length=100, default="", index=True)
     prenom_cle = Varchar(length=100, default="")
+    # The unit's name as a search key ("" without a unit), kept here so that « Gérer les
+    # habilitations » sorted by unit reads an index instead of sorting the organisation
+    # (web.comptes.service.cle_unite; a unit's rename updates it).
+    unite_cle = Varchar(length=100, default="")
     # "Mes délégations": who last set this person's level / délégué flag, and when.
     habilite_par = ForeignKey(references="self", null=True)
     habilite_le = Timestamptz(null=True, default=None)

@@ -149,7 +149,9 @@ async def connecte(client, compte: Compte) -> None:
         assert r.status_code == 303
 
 
-async def creer_gestionnaire(settings, organisme_id: int, *, role="gestionnaire", niveau=None, prenom="Lucie", nom="Delahaie") -> Compte:
+async def creer_gestionnaire(
+    settings, organisme_id: int, *, role="gestionnaire", niveau=None, prenom="Lucie", nom="Delahaie", unite: int | None = None
+) -> Compte:
     """A gestionnaire of an existing organisation, created as the service does (temporary password by mail)."""
     from web.comptes.service import ouvrir_compte
     from web.db import ecriture
@@ -158,6 +160,6 @@ async def creer_gestionnaire(settings, organisme_id: int, *, role="gestionnaire"
     courriel = f"{prenom}.{nom}.{siret_valide()}@example.fr".lower()
     async with ecriture():
         u = Utilisateur(organisme=organisme_id, role=role, civilite="Mme", prenom=prenom, nom=nom.upper(), courriel=courriel,
-                        telephone_fixe="01 23 45 67 89", niveau=niveau)  # fmt: skip
+                        telephone_fixe="01 23 45 67 89", niveau=niveau, unite=unite)  # fmt: skip
         await ouvrir_compte(settings, u)
     return Compte(u.identifiant, await mot_de_passe_envoye(courriel), courriel, organisme_id, u.id)

@@ -39,10 +39,10 @@ async def liste(client, settings):
         "GIRARD": ("gestionnaire", "consultation", "actif", None, now - 40 * JOUR, now - 100 * JOUR),
     }
     for nom, (role, niveau, statut, unite, connexion, cree) in comptes.items():
-        g = await creer_gestionnaire(settings, p.organisme_id, role=role, niveau=niveau, prenom="Lea", nom=nom)
-        await Utilisateur.update(
-            {Utilisateur.statut: statut, Utilisateur.unite: unite, Utilisateur.derniere_connexion: connexion, Utilisateur.cree_le: cree}
-        ).where(Utilisateur.id == g.id)
+        g = await creer_gestionnaire(settings, p.organisme_id, role=role, niveau=niveau, prenom="Lea", nom=nom, unite=unite)
+        await Utilisateur.update({Utilisateur.statut: statut, Utilisateur.derniere_connexion: connexion, Utilisateur.cree_le: cree}).where(
+            Utilisateur.id == g.id
+        )
     autre = await creer_organisme(settings, prenom="Xavier", nom="Ailleurs")
     await creer_gestionnaire(settings, autre.organisme_id, prenom="Lea", nom="BERNARDIN")
     await connecte(client, p)
@@ -113,6 +113,35 @@ async def test_tri_par_identifiant(client, liste):
     par_identifiant = [r["nom"] for r in sorted(rows, key=lambda r: r["identifiant"])]
     assert noms(await client.get("/habilitations?tri=identifiant")) == par_identifiant
     assert noms(await client.get("/habilitations?tri=identifiant&ordre=desc")) == par_identifiant[::-1]
+
+
+async def test_le_tri_par_unite_suit_les_unites_donnees_et_renommees(client, liste):
+    """The unit's name is kept on each account for the sort: the dialog's creation and change, and a
+    unit's rename, keep it true."""
+    ordre = lambda r: [n for n in noms(r) if n in ("BERNARD", "DUPONT", "EVRARD", "FABRE", "NOEL")]  # noqa: E731
+    # Created in a unit by « Ajouter un gestionnaire »: among that unit's accounts.
+    form = {**FORM, "nom": "Noel", "courriel": "noel@example.fr", "confirmation_courriel": "noel@example.fr", "unite": str(liste["paie"])}
+    assert (await poster(client, "/habilitations/ajouter", "/habilitations/ajouter", form)).status_code == 303
+    assert ordre(await client.get("/habilitations?tri=unite")) == ["DUPONT", "FABRE", "NOEL", "BERNARD", "EVRARD"]
+    # « Paie » renamed « Salaires »: after « Ressources humaines » now.
+    assert (await poster(client, "/parametres", f"/parametres/unites/{liste['paie']}", {"nom": "Salaires"})).status_code == 303
+    assert ordre(await client.get("/habilitations?tri=unite")) == ["BERNARD", "EVRARD", "DUPONT", "FABRE", "NOEL"]
+    # NOEL moved to « Ressources humaines » by its dialog.
+    noel = await Utilisateur.objects().where(Utilisateur.nom == "NOEL").first()
+    r = await poster(client, f"/habilitations/{noel.id}", f"/habilitations/{noel.id}", {**form, "unite": str(liste["rh"])})
+    assert r.status_code == 303
+    assert ordre(await client.get("/habilitations?tri=unite")) == ["BERNARD", "EVRARD", "NOEL", "DUPONT", "FABRE"]
+    # Accents and case do not move a unit: « école » sorts as « ECOLE », before « Salaires ».
+    assert (await poster(client, "/parametres", f"/parametres/unites/{liste['rh']}", {"nom": "école"})).status_code == 303
+    assert ordre(await client.get("/habilitations?tri=unite")) == ["BERNARD", "EVRARD", "NOEL", "DUPONT", "FABRE"]
+
+
+def test_le_tri_par_niveau_est_l_expression_indexee():
+    """The level's rank is sorted by the very text its index holds, or the index would not be used."""
+    from importlib import import_module
+
+    migration = import_module("migrations.portail_2026_11_28t11_00_01_000000")
+    assert migration.RANG_NIVEAU == service.RANG_NIVEAU
 
 
 async def test_egalite_departagee_de_facon_stable(client, liste, settings):

@@ -81,6 +81,8 @@ class Release:
     titulaire: bool = False
     # The journal's sign-ins and password change carried into the account's history.
     historique: bool = False
+    # Accounts in units: « Gérer les habilitations » sorted by unit after the upgrade.
+    unites: bool = False
 
 
 MAINTENANT = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)
@@ -150,11 +152,21 @@ async def remplir_79f878a(b: Base) -> None:
         )  # fmt: skip
 
 
+async def remplir_807db21(b: Base) -> None:
+    """main at 807db21 (migration 2026-11-28T10:00:00): accounts in units, before the unit's name
+    was kept on each account for the sort."""
+    await remplir_79f878a(b)
+    for id_, nom, compte in ((1, "Zèbre", 2), (2, "école", 3)):
+        await b.executer("INSERT INTO unite (id, organisme, nom) VALUES ({}, 1, {})", id_, nom)
+        await b.executer("UPDATE utilisateur SET unite = {} WHERE id = {}", id_, compte)
+
+
 RECHERCHES = {"dela": "DÉLAHAÏE", "oeuv": "ŒUVRARD", "mart": "MARTIN"}
 RELEASES = [
     Release("première version", "2026-11-26T23:32:03:832252", remplir_premiere, RECHERCHES),
     Release("main 03019a6", "2026-11-27T03:00:00:000000", remplir_03019a6, RECHERCHES, titulaire=True),
     Release("main 79f878a", "2026-11-28T06:00:00:000000", remplir_79f878a, RECHERCHES, titulaire=True, historique=True),
+    Release("main 807db21", "2026-11-28T10:00:00:000000", remplir_807db21, RECHERCHES, titulaire=True, unites=True),
 ]
 
 
@@ -194,6 +206,12 @@ async def test_la_base_d_une_version_precedente_se_met_a_jour_et_se_consulte(rel
                 assert nom in page.text, f"« {saisie} » ne trouve pas {nom}"
             page = await c.get("/habilitations?prenom=elo")
             assert "ŒUVRARD" in page.text and "DÉLAHAÏE" not in page.text
+            if release.unites:  # no unit first, then « école » (as ECOLE) before « Zèbre »
+                lignes = r'<td><a href="/habilitations/\d+">([^<]+)</a></td>'
+                page = (await c.get("/habilitations?tri=unite")).text
+                assert re.findall(lignes, page) == ["MARTIN", "ŒUVRARD", "DÉLAHAÏE"]
+                page = (await c.get("/habilitations?tri=unite&ordre=desc")).text
+                assert re.findall(lignes, page) == ["DÉLAHAÏE", "ŒUVRARD", "MARTIN"]
             if release.titulaire:
                 page = await c.get(f"/?nir={NIR}&nom=berenice")
                 assert "/titulaires/1" in page.text

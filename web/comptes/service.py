@@ -14,7 +14,7 @@ from web.db import ecriture
 from web.journal import journaliser
 from web.recherche import cle
 from web.settings import Settings
-from web.tables import ACTIF, ECHEC, Courriel, Utilisateur
+from web.tables import ACTIF, ECHEC, Courriel, Unite, Utilisateur
 from web.temps import maintenant
 
 VALIDITE_TEMPORAIRE = timedelta(hours=72)
@@ -66,11 +66,20 @@ def _courriel_mot_de_passe(settings: Settings, u: Utilisateur, mot_de_passe: str
     return sujet, corps
 
 
+async def cle_unite(unite_id: int | None) -> str:
+    """The sort key of an account's unit (Utilisateur.unite_cle): written with the unit, and
+    again when the unit is renamed (web.parametres.service.renommer)."""
+    if unite_id is None:
+        return ""
+    unite = await Unite.select(Unite.nom).where(Unite.id == unite_id).first()
+    return cle(unite["nom"]) if unite else ""
+
+
 async def ouvrir_compte(settings: Settings, u: Utilisateur) -> Utilisateur:
     """Insert `u` with a fresh identifiant and a temporary password sent by mail.
     Call inside a write transaction: the account and its mail are kept together or not at all."""
     mot_de_passe = generer_mot_de_passe_temporaire()
-    u.nom_cle, u.prenom_cle = cle(u.nom), cle(u.prenom)
+    u.nom_cle, u.prenom_cle, u.unite_cle = cle(u.nom), cle(u.prenom), await cle_unite(u.unite)
     u.identifiant = await identifiant_libre(u.prenom, u.nom)
     u.mot_de_passe = await hacher(mot_de_passe)
     u.mot_de_passe_temporaire = True

@@ -9,11 +9,12 @@ import io
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+from piccolo.columns.combination import WhereRaw
 from piccolo.querystring import QueryString
 
 from web import droits, file_d_envoi, sessions
 from web.acteur import Acteur
-from web.comptes.service import COURRIEL_PRIS, courriel_pris, nom_affiche, ouvrir_compte  # noqa: F401 - re-exported
+from web.comptes.service import COURRIEL_PRIS, cle_unite, courriel_pris, nom_affiche, ouvrir_compte  # noqa: F401 - re-exported
 from web.db import ecriture, est_doublon, verrouiller
 from web.formulaires import Filtre
 from web.habilitations.forms import ROLE_DE, UNITE_INCONNUE, FormFiltres, FormGestionnaire
@@ -33,8 +34,13 @@ Criteres = FormFiltres
 # The count shown stops there (« plus de 1 000 »): counting every match of a large organisation
 # on each keystroke is what costs, and nobody pages through a thousand names.
 PLAFOND_COMPTE = 1000
-# Cumulative levels, lowest first; no level sorts before them.
-_RANG_NIVEAU = "CASE utilisateur.niveau " + " ".join(f"WHEN '{code}' THEN {i + 1}" for i, code in enumerate(droits.NIVEAUX)) + " ELSE 0 END"
+# Cumulative levels, lowest first; no level sorts before them. Indexed as written (the migration
+# 2026-11-28T11:00:01 holds the same text), so that a page of 20 is read in index order.
+RANG_NIVEAU = "CASE niveau " + " ".join(f"WHEN '{code}' THEN {i + 1}" for i, code in enumerate(droits.NIVEAUX)) + " ELSE 0 END"
+# Unused since: the last sign-in, else the creation. One expression, filtered while the name or
+# sort index is read: written as an OR of two ranges, it drew both engines to the sign-in index
+# and to reading thousands of rows for a typed name.
+INACTIF_DEPUIS = "COALESCE(derniere_connexion, cree_le)"
 
 
 def il_y_a_mois(quand: dt.datetime, mois: int) -> dt.datetime:
@@ -66,9 +72,7 @@ def filtre_de(organisme_id: int, c: FormFiltres):
     elif c.statut:
         filtre &= Utilisateur.statut == c.statut
     if c.inactif:
-        # Never signed in counts from the account's creation (as the automatic suspension does).
-        avant = il_y_a_mois(maintenant(), int(c.inactif))
-        filtre &= (Utilisateur.derniere_connexion < avant) | (Utilisateur.derniere_connexion.is_null() & (Utilisateur.cree_le < avant))
+        filtre &= WhereRaw(f"{INACTIF_DEPUIS} < {{}}", il_y_a_mois(maintenant(), int(c.inactif)))
     return filtre
 
 
@@ -86,8 +90,8 @@ def ordre_de(requete, c: FormFiltres):
         cles = {
             "nom": noms,
             "identifiant": [Utilisateur.identifiant],
-            "unite": [QueryString("utilisateur.unite IS NOT NULL"), Utilisateur.unite.nom, *noms],
-            "niveau": [QueryString(_RANG_NIVEAU), *noms],
+            "unite": [Utilisateur.unite_cle, *noms],
+            "niveau": [QueryString(RANG_NIVEAU), *noms],
         }[c.tri] + [Utilisateur.id]
     for cle_ in cles:
         requete = requete.order_by(cle_, ascending=asc)
@@ -95,16 +99,20 @@ def ordre_de(requete, c: FormFiltres):
 
 
 def requetes_recherche(organisme_id: int, c: FormFiltres):
-    """(count, page) queries. The count reads at most PLAFOND_COMPTE + 1 matches beyond the page shown."""
+    """(count, page) queries. The count reads at most PLAFOND_COMPTE + 1 matches beyond the page shown.
+    The page picks its 20 ids first, from what the indexes hold (a typed name's range index
+    carries every filter and sort key), then reads those 20 rows: a name typed and another sort
+    chosen sorts thousands of index entries, not thousands of rows."""
     filtre = filtre_de(organisme_id, c)
+    ids = ordre_de(Utilisateur.select(Utilisateur.id).where(filtre), c).limit(PAR_PAGE).offset((c.page - 1) * PAR_PAGE)
     page = ordre_de(
         Utilisateur.select(
             Utilisateur.id, Utilisateur.civilite, Utilisateur.prenom, Utilisateur.nom, Utilisateur.identifiant,
             Utilisateur.unite.nom.as_alias("unite_nom"), Utilisateur.niveau, Utilisateur.role, Utilisateur.statut,
             Utilisateur.derniere_connexion,
-        ).where(filtre),
+        ).where(Utilisateur.id.is_in(ids)),
         c,
-    ).limit(PAR_PAGE).offset((c.page - 1) * PAR_PAGE)  # fmt: skip
+    )  # fmt: skip
     return Utilisateur.select(Utilisateur.id).where(filtre).limit(plafond_de(c) + 1), page
 
 
@@ -322,6 +330,8 @@ async def modifier(acteur: Acteur, cible: Utilisateur, f: FormGestionnaire) -> N
         await verrouiller(Organisme, acteur.organisme)
         if cible.statut == ACTIF and await courriel_pris(acteur.organisme, f.courriel, cible.id):
             raise CourrielPris
+        # Read under the organisation's lock, which a unit's rename takes too.
+        valeurs[Utilisateur.unite_cle] = await cle_unite(f.unite_id)
         await Utilisateur.update(valeurs).where(Utilisateur.id == cible.id)
         await journaliser("gestionnaire_modifie", acteur, cible=cible.id, detail=", ".join(changes) or "aucun changement")
         if f.courriel != cible.courriel:

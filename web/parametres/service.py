@@ -6,6 +6,7 @@ from __future__ import annotations
 from web.acteur import Acteur
 from web.db import ecriture, verrouiller
 from web.journal import journaliser
+from web.recherche import cle
 from web.tables import Organisme, Unite, Utilisateur
 
 DEJA = "Une unité de votre organisme porte déjà ce nom."
@@ -56,7 +57,12 @@ async def renommer(acteur: Acteur, unite: Unite, nom: str) -> None:
     if await nom_pris(acteur.organisme, nom, sauf=unite.id):
         raise UniteRefusee(DEJA)
     async with ecriture():
+        # The accounts' sort key follows (« Gérer les habilitations » sorted by unit), under the
+        # lock that a gestionnaire's creation or change takes.
+        await verrouiller(Organisme, acteur.organisme)
         await Unite.update({Unite.nom: nom}).where(Unite.id == unite.id)
+        comptes = (Utilisateur.organisme == acteur.organisme) & (Utilisateur.unite == unite.id)
+        await Utilisateur.update({Utilisateur.unite_cle: cle(nom)}).where(comptes)
         await journaliser("unite_renommee", acteur, detail=f"{unite.nom} → {nom}")
 
 
