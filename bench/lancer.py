@@ -513,6 +513,14 @@ def cpu_processus(pid: int) -> float:
     return total
 
 
+def cpu_machine() -> float:
+    """Processor seconds the whole machine has been busy, all cores (/proc/stat: all but idle and
+    I/O wait)."""
+    champs = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in champs[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 async def banc_workers(jeu: dict, clients: int, secondes: float) -> dict:
     """Signed-in pages through nginx (TLS, deploy/nginx/portail.conf) in front of one `portail serve`
     with --workers 1, then 2: what a second process adds on these cores."""
@@ -542,10 +550,14 @@ async def banc_workers(jeu: dict, clients: int, secondes: float) -> dict:
                 await charger(connectes, accueil, 2.0)  # every worker warmed up (templates, connections) first
                 # The processor time each side used during the load: the load client (this process)
                 # and the portal's processes, beside the wall time (which of them fills the cores).
-                client, portail_ = time.process_time(), cpu_processus(s.proc.pid)
+                # nginx's own, and the whole machine's (the rest: the database server, the system,
+                # other processes).
+                avant = time.process_time(), cpu_processus(s.proc.pid), cpu_processus(nginx.proc.pid), cpu_machine()
                 charge = resume(await charger(connectes, accueil, secondes))
-                charge["cpu_client_s"] = round(time.process_time() - client, 2)
-                charge["cpu_portail_s"] = round(cpu_processus(s.proc.pid) - portail_, 2)
+                apres = time.process_time(), cpu_processus(s.proc.pid), cpu_processus(nginx.proc.pid), cpu_machine()
+                for cle_, a, b in zip(("cpu_client_s", "cpu_portail_s", "cpu_nginx_s", "cpu_machine_s"), avant, apres, strict=True):
+                    charge[cle_] = round(b - a, 2)
+                charge["cpu_capacite_s"] = round(secondes * (os.cpu_count() or 1), 2)
                 sorties[str(n)] = charge
             finally:
                 nginx.arreter()

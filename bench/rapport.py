@@ -330,23 +330,34 @@ def rapport(commande: str) -> str:
             "",
             "Accueil connecté à travers nginx (TLS, `deploy/nginx/portail.conf`), clients connectés, une instance.",
             "",
-            "| moteur | `--workers 1` | `--workers 2` | gain | p95 client (1 / 2) | processeur : client / portail (1 / 2) | échecs |",
-            "|---|---:|---:|---:|---:|---:|---:|",
+            "| moteur | `--workers 1` | `--workers 2` | gain | p95 client (1 / 2) | échecs |",
+            "|---|---:|---:|---:|---:|---:|",
         ]
         for m, n in avec_workers:
             w1, w2 = res[m]["workers"]["1"], res[m]["workers"]["2"]
             gain = 100 * (w2["par_seconde"] / w1["par_seconde"] - 1) if w1["par_seconde"] else float("nan")
-            # (Results written before the processor times were measured have none.)
-            cpu = " / ".join(f"{w.get('cpu_client_s', '?')} s / {w.get('cpu_portail_s', '?')} s" for w in (w1, w2))
             lignes_md.append(
                 f"| {n} | {w1['par_seconde']:g}/s | {w2['par_seconde']:g}/s | {gain:+.0f} % | "
-                f"{ms(w1['client_p95_ms'])} / {ms(w2['client_p95_ms'])} | {cpu} | {w1['echecs'] + w2['echecs']} |"
+                f"{ms(w1['client_p95_ms'])} / {ms(w2['client_p95_ms'])} | {w1['echecs'] + w2['echecs']} |"
             )
-        lignes_md.append(
-            f"\nLes deux processus, nginx et le client de charge se partagent les mêmes {os.cpu_count()} cœurs. Le processeur "
-            "consommé pendant la charge (secondes, utilisateur + système) dit qui les occupe : le client de charge "
-            "(un processus Python) ou le portail (tous ses processus) ; le reste va à nginx et au système."
-        )
+        lignes_md += [
+            "",
+            f"Processeur consommé pendant chaque charge (secondes, utilisateur + système), sur {os.cpu_count()} cœurs : "
+            "qui occupe la machine. « Reste » : le serveur de base de données, le système et les autres processus.",
+            "",
+            "| moteur | workers | client de charge | portail | nginx | reste | machine occupée | capacité |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for m, n in avec_workers:
+            for k in ("1", "2"):
+                w = res[m]["workers"][k]
+                if "cpu_machine_s" not in w:
+                    continue  # written before these were measured
+                reste = w["cpu_machine_s"] - w["cpu_client_s"] - w["cpu_portail_s"] - w["cpu_nginx_s"]
+                lignes_md.append(
+                    f"| {n} | {k} | {w['cpu_client_s']:g} s | {w['cpu_portail_s']:g} s | {w['cpu_nginx_s']:g} s | {reste:.2f} s | "
+                    f"{w['cpu_machine_s']:g} s | {w['cpu_capacite_s']:g} s |"
+                )
     lents = [(m, n) for m, n in noms if "relais_lent" in res[m]]
     if lents:
         lignes_md += [

@@ -42,6 +42,10 @@ def test_les_bancs_tournent_sans_echec(tmp_path):
     e = res["evaluer"]  # the /mot-de-passe/evaluer flood, against /aide alone
     assert e["aide_seule"]["reussies"] > 0 and e["aide_pendant"]["reussies"] > 0 and e["inondation"]["reussies"] > 0
     assert res["workers"]["1"]["reussies"] > 0 and res["workers"]["2"]["reussies"] > 0
+    # Who used the processor during each load: the machine is at least the client, portal and nginx.
+    for w in res["workers"].values():
+        assert w["cpu_portail_s"] > 0 and w["cpu_nginx_s"] > 0
+        assert w["cpu_machine_s"] >= w["cpu_client_s"] + w["cpu_portail_s"] + w["cpu_nginx_s"] - 0.1
     lent = res["relais_lent"]
     assert lent["courriels_recus"] == lent["courriels_demandes"] > 0 and lent["courriels_doublons"] == 0
     if postgres:
@@ -57,6 +61,7 @@ def test_les_bancs_tournent_sans_echec(tmp_path):
     assert "« Aide » p95 pendant une inondation de /mot-de-passe/evaluer / seule | ≤ 2×" in texte
     assert "## « Exporter la liste » de l'organisme de 20 000 gestionnaires" in texte and "gestionnaire, tri niveau" in texte
     assert "## Un ou deux processus derrière nginx" in texte and "## Courriels à travers un relais plus lent" in texte
+    assert "| client de charge | portail | nginx | reste | machine occupée | capacité |" in texte
 
 
 def test_la_mesure_du_moteur_sqlite_tourne(tmp_path):
