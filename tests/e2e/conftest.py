@@ -125,6 +125,26 @@ async def audit(page: Page, etat: str) -> None:
     assert resultats.violations_count == 0, f"{etat} :\n{resultats.generate_report()}"
 
 
+async def sans_defilement_horizontal(page: Page, ou: str) -> None:
+    """WCAG 1.4.10 (reflow): the page itself never scrolls sideways; a wide table scrolls inside
+    its own frame."""
+    largeurs = await page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert largeurs[0] <= largeurs[1], f"{ou} : la page défile horizontalement ({largeurs[0]} > {largeurs[1]} px)"
+
+
+ETROIT = {"width": 320, "height": 640}
+
+
+async def aussi_a_320_px(page: Page, etat: str) -> None:
+    """The state on screen, again at 320 CSS px (WCAG 1.4.10): no horizontal scroll of the page,
+    axe-core clean; then back to the page's own width."""
+    avant = page.viewport_size
+    await page.set_viewport_size(ETROIT)
+    await sans_defilement_horizontal(page, f"320 px, {etat}")
+    await audit(page, f"320 px, {etat}")
+    await page.set_viewport_size(avant)
+
+
 def champ(page: Page, libelle: str):
     """The field whose label reads `libelle`, with or without its required-field asterisk."""
     return page.get_by_label(re.compile(rf"^{re.escape(libelle)}( \*)?$"))

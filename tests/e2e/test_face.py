@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.e2e.conftest import APRES_MOT_DE_PASSE, FACTEURS, audit, champ, second_facteur
+from tests.e2e.conftest import APRES_MOT_DE_PASSE, FACTEURS, audit, champ, sans_defilement_horizontal, second_facteur
 from tests.e2e.test_titulaires import MOT_DE_PASSE, gestionnaire, organisme, titulaire
 from tests.unit.test_dossiers import dossier
 from web.acteur import Acteur
@@ -25,11 +25,6 @@ ECRANS = {
     "320": {"viewport": {"width": 320, "height": 640}},
     "zoom-400": {"viewport": {"width": 320, "height": 256}, "device_scale_factor": 4},
 }
-
-
-async def sans_defilement_horizontal(page: Page, ou: str) -> None:
-    largeurs = await page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert largeurs[0] <= largeurs[1], f"{ou} : la page défile horizontalement ({largeurs[0]} > {largeurs[1]} px)"
 
 
 async def monde() -> dict:

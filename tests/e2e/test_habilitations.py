@@ -6,7 +6,7 @@ import re
 
 from playwright.async_api import Page, expect
 
-from tests.e2e.conftest import APRES_MOT_DE_PASSE, audit, champ, confirmer, premiere_connexion, second_facteur
+from tests.e2e.conftest import APRES_MOT_DE_PASSE, audit, aussi_a_320_px, champ, confirmer, premiere_connexion, second_facteur
 from tests.e2e.test_premiere_connexion import inscrire
 from web.comptes.service import ouvrir_compte
 from web.db import ecriture
@@ -234,10 +234,11 @@ async def test_dialogue_au_clavier_seulement(page: Page, boite):
 
 async def test_fiche_suspendre_reactiver_renouveler_et_journal(page: Page, new_context, boite):
     deja = len(boite.messages)
-    principal = inscrire(boite, "olga.fiche@example.fr", "Olga", "Fiche")
+    # Long names, as real ones are: the gestionnaire page and its history wrap them at 320 px.
+    principal = inscrire(boite, "olga.fiche@example.fr", "Olga-Marie-Clémentine", "Fiche-De La Tour d'Auvergne-Lauraguais")
     await premiere_connexion(page, principal, await boite.mot_de_passe("olga.fiche@example.fr", deja))
     await page.goto("/habilitations/ajouter")  # the page of its own, as without JavaScript
-    await remplir(page.locator("main"), "Hugo", "Suspens", "hugo.suspens@example.fr")
+    await remplir(page.locator("main"), "Hugo-Emmanuel-Maximilien", "Suspens-De La Fontaine-Dupont-Moreau", "hugo.suspens@example.fr")
     await champ(page, "Confirmation courriel").fill("hugo@example.fr")
     await page.get_by_role("button", name="Enregistrer").click()
     await expect(page.get_by_role("alert")).to_contain_text("La confirmation ne correspond pas au courriel.")
@@ -254,8 +255,9 @@ async def test_fiche_suspendre_reactiver_renouveler_et_journal(page: Page, new_c
     await page.get_by_role("link", name="Retour").click()
     await champ(page, "Identifiant").fill(hugo)
     await page.locator("#resultats").get_by_role("link", name="SUSPENS").click()
-    await expect(page.get_by_role("heading", name="Mme Hugo SUSPENS")).to_be_visible()
+    await expect(page.get_by_role("heading", name="Mme Hugo-Emmanuel-Maximilien SUSPENS-DE LA FONTAINE-DUPONT-MOREAU")).to_be_visible()
     await audit(page, "fiche d'un gestionnaire")
+    await aussi_a_320_px(page, "fiche d'un gestionnaire")
     await page.get_by_label("Clôture", exact=True).check()
     await champ(page, "Téléphone fixe").fill("12")
     await page.get_by_role("button", name="Enregistrer").click()
@@ -280,6 +282,23 @@ async def test_fiche_suspendre_reactiver_renouveler_et_journal(page: Page, new_c
     await confirmer(page, "Renouveler le mot de passe")
     await expect(page.get_by_role("status")).to_have_text("Un nouveau mot de passe temporaire vient de lui être envoyé par courriel.")
     await premiere_connexion(p2, hugo, await boite.mot_de_passe("hugo.suspens@example.fr", avant), nouveau="Zt8pLm3qWx7vR")
+
+    # The account's history at a glance: created by whom, last sign-in and password change, the
+    # status changes newest first, the link to its journal; at 1280 and at 320 px.
+    await page.reload()
+    createur = page.get_by_role("definition").filter(has_text="Fiche-De La Tour d'Auvergne-Lauraguais".upper())
+    await expect(createur).to_have_text(f"Olga-Marie-Clémentine FICHE-DE LA TOUR D'AUVERGNE-LAURAGUAIS ({principal})")
+    for terme in ("Dernière connexion", "Dernier changement de mot de passe"):
+        await expect(page.get_by_role("term").filter(has_text=terme)).to_be_visible()
+    await expect(page.get_by_text("Jamais connecté")).to_have_count(0)
+    await expect(page.get_by_role("heading", name="Changements de statut")).to_be_visible()
+    changements = page.get_by_role("listitem").filter(has_text=re.compile(r"^\d\d/\d\d/\d{4} à \d\d:\d\d : Gestionnaire "))
+    await expect(changements).to_have_count(2)
+    await expect(changements.nth(0)).to_contain_text(f"Gestionnaire réactivé par {principal}")
+    await expect(changements.nth(1)).to_contain_text(f"Gestionnaire suspendu par {principal}")
+    await expect(page.get_by_role("link", name="Journal de ce compte")).to_be_visible()
+    await audit(page, "fiche, historique")
+    await aussi_a_320_px(page, "fiche, historique")
 
     # The organisation's journal, newest first, filtered by person and kind of event.
     await page.goto("/habilitations")
