@@ -248,10 +248,12 @@ def texte(titre: str, n: int, duree: float, sans: float, c: dict, horloge: str =
 
 
 async def comptes_sans_facteur(n: int) -> list[str]:
-    """Sign-in accounts without a second factor (gestionnaires; the administrators have passkeys)."""
+    """Sign-in accounts without a second factor (gestionnaires; the administrators have passkeys),
+    active ones (bench.generer suspends a few, whose sign-in is refused)."""
     from web.tables import Utilisateur
 
-    rows = await Utilisateur.select(Utilisateur.identifiant).where(Utilisateur.role == "gestionnaire").order_by(Utilisateur.id).limit(n)
+    actifs = (Utilisateur.role == "gestionnaire") & (Utilisateur.statut == "actif")
+    rows = await Utilisateur.select(Utilisateur.identifiant).where(actifs).order_by(Utilisateur.id).limit(n)
     return [r["identifiant"] for r in rows]
 
 

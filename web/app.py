@@ -25,7 +25,7 @@ from litestar.template.config import TemplateConfig
 from litestar.types import Message, Scope
 from piccolo.engine.postgres import PostgresEngine
 
-from web import courriels, droits, menage, observabilite, panne
+from web import courriels, droits, macros, menage, observabilite, panne
 from web.cdc.routes import router as cdc_router
 from web.composants import composants
 from web.connexion.routes import router as connexion_router
@@ -239,12 +239,13 @@ def create_app(settings: Settings | None = None, *, services: bool = True) -> Li
         operateur=settings.nom_operateur,
         developpement=settings.env == "development",
     )
-    # The component macros (statuses, pagination, a live search's count) are callable from every
-    # template without an import, a region's block (rendered alone for htmx) included. Read once:
-    # restart the server after editing one of these files.
-    for macros in ("statut", "pagination", "recherche", "composants"):
-        module = env.get_template(f"macros/{macros}.html").module
-        env.globals.update({nom: valeur for nom, valeur in vars(module).items() if not nom.startswith("_")})
+    # Every macro (fields, statuses, pagination…) is callable from every template without an
+    # import, a region's block (rendered alone for htmx) included: each module built once (web.macros).
+    macros_a_jour = macros.exposer(env)
+
+    async def avant_requete(request: Request) -> None:
+        macros_a_jour()  # development only: a macro file edited shows at the next request
+        await refuser_controles(request)
 
     return Litestar(
         route_handlers=[
@@ -305,7 +306,7 @@ def create_app(settings: Settings | None = None, *, services: bool = True) -> Li
         ],
         lifespan=[cycle],
         before_send=[entetes_securite(settings)],
-        before_request=refuser_controles,
+        before_request=avant_requete if env.auto_reload else refuser_controles,
         # The OpenAPI document and its viewers describe the portal to whoever asks: development only.
         openapi_config=OpenAPIConfig(title="Portail gestionnaire", version="1") if settings.env == "development" else None,
         exception_handlers=gestion_erreurs(),
