@@ -6,6 +6,10 @@ at national scale (issue 15; plans printed by bench/, bench.lancer.plans), withi
   (web.habilitations.service.RANG_NIVEAU; tests/unit/test_listes.py checks they are the same);
 - a typed name with any filter or sort: the name index also holds every key;
 - « jamais connecté »: a partial index of the accounts never signed in, in name order;
+- « inactif depuis »: the last sign-in, else the creation, as one indexed expression, alone and
+  after the status (its count; web.habilitations.service.INACTIF_DEPUIS). Both: SQLite has no
+  range statistics, and with the first alone it read half the organisation for « suspendus
+  inactifs depuis 6 mois »;
 - a status sorted by last sign-in (the suspended accounts unused for months), with the creation
   date that « inactif depuis » reads when there was never a sign-in.
 On PostgreSQL the key compares by code point (collation "C"), as the name keys do."""
@@ -19,6 +23,7 @@ ID = "2026-11-28T11:00:01:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "Gérer les habilitations : tri par unité et par niveau, comptes jamais connectés, statut par dernière connexion"
 
+INACTIF_DEPUIS = "COALESCE(derniere_connexion, cree_le)"
 RANG_NIVEAU = "CASE niveau WHEN 'consultation' THEN 1 WHEN 'creation' THEN 2 WHEN 'validation' THEN 3 WHEN 'cloture' THEN 4 ELSE 0 END"
 COMMUN = [
     # A typed name's range carries every filter and sort key, so that the page's 20 ids are
@@ -27,6 +32,8 @@ COMMUN = [
     "CREATE INDEX IF NOT EXISTS utilisateur_organisme_nom_large ON utilisateur (organisme, nom_cle, prenom_cle, id, identifiant, "
     "unite_cle, niveau, unite, statut, role, derniere_connexion, cree_le)",
     "DROP INDEX IF EXISTS utilisateur_organisme_nom_prenom",
+    f"CREATE INDEX IF NOT EXISTS utilisateur_organisme_inactif ON utilisateur (organisme, ({INACTIF_DEPUIS}))",
+    f"CREATE INDEX IF NOT EXISTS utilisateur_organisme_statut_inactif ON utilisateur (organisme, statut, ({INACTIF_DEPUIS}))",
     "CREATE INDEX IF NOT EXISTS utilisateur_organisme_unite_cle ON utilisateur (organisme, unite_cle, nom_cle, prenom_cle, id)",
     f"CREATE INDEX IF NOT EXISTS utilisateur_organisme_rang_niveau ON utilisateur (organisme, ({RANG_NIVEAU}), nom_cle, prenom_cle, id)",
     "CREATE INDEX IF NOT EXISTS utilisateur_organisme_jamais ON utilisateur (organisme, nom_cle, prenom_cle, id) "

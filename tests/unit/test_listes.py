@@ -136,12 +136,13 @@ async def test_le_tri_par_unite_suit_les_unites_donnees_et_renommees(client, lis
     assert ordre(await client.get("/habilitations?tri=unite")) == ["BERNARD", "EVRARD", "NOEL", "DUPONT", "FABRE"]
 
 
-def test_le_tri_par_niveau_est_l_expression_indexee():
-    """The level's rank is sorted by the very text its index holds, or the index would not be used."""
+def test_le_tri_par_niveau_et_le_compte_des_inactifs_sont_les_expressions_indexees():
+    """The level's rank and « inactif depuis » are read by the very text their indexes hold, or the
+    indexes would not be used."""
     from importlib import import_module
 
     migration = import_module("migrations.portail_2026_11_28t11_00_01_000000")
-    assert migration.RANG_NIVEAU == service.RANG_NIVEAU
+    assert (migration.RANG_NIVEAU, migration.INACTIF_DEPUIS) == (service.RANG_NIVEAU, service.INACTIF_DEPUIS)
 
 
 async def test_egalite_departagee_de_facon_stable(client, liste, settings):

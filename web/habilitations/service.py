@@ -37,10 +37,14 @@ PLAFOND_COMPTE = 1000
 # Cumulative levels, lowest first; no level sorts before them. Indexed as written (the migration
 # 2026-11-28T11:00:01 holds the same text), so that a page of 20 is read in index order.
 RANG_NIVEAU = "CASE niveau " + " ".join(f"WHEN '{code}' THEN {i + 1}" for i, code in enumerate(droits.NIVEAUX)) + " ELSE 0 END"
-# Unused since: the last sign-in, else the creation. One expression, filtered while the name or
-# sort index is read: written as an OR of two ranges, it drew both engines to the sign-in index
-# and to reading thousands of rows for a typed name.
+# Unused since: the last sign-in, else the creation, as one indexed expression (an OR of two
+# ranges drew both engines to reading thousands of rows). The count reads its matches by that
+# index: few once the automatic suspension has done its work, and it stops at the ceiling when
+# many. The page reads its sort's index in order and filters on the same value written so that no
+# index answers it (a third argument): sorting a range of thousands (« 3 mois ») cost more than
+# reading on to the 20th match.
 INACTIF_DEPUIS = "COALESCE(derniere_connexion, cree_le)"
+INACTIF_DEPUIS_FILTRE = "COALESCE(derniere_connexion, cree_le, NULL)"
 
 
 def il_y_a_mois(quand: dt.datetime, mois: int) -> dt.datetime:
@@ -50,9 +54,9 @@ def il_y_a_mois(quand: dt.datetime, mois: int) -> dt.datetime:
     return quand.replace(year=annee, month=m + 1, day=jour)
 
 
-def filtre_de(organisme_id: int, c: FormFiltres):
+def filtre_de(organisme_id: int, c: FormFiltres, compte: bool = False):
     """Always within one organisation; names and identifiant by prefix, as an index range on
-    their search keys (also what bench/ explains)."""
+    their search keys (also what bench/ explains). `compte`: for the count (see INACTIF_DEPUIS)."""
     filtre = Utilisateur.organisme == organisme_id
     for colonne, saisie in ((Utilisateur.nom_cle, c.nom), (Utilisateur.prenom_cle, c.prenom), (Utilisateur.identifiant, c.identifiant)):
         if intervalle := intervalle_prefixe(saisie):
@@ -72,7 +76,8 @@ def filtre_de(organisme_id: int, c: FormFiltres):
     elif c.statut:
         filtre &= Utilisateur.statut == c.statut
     if c.inactif:
-        filtre &= WhereRaw(f"{INACTIF_DEPUIS} < {{}}", il_y_a_mois(maintenant(), int(c.inactif)))
+        depuis = INACTIF_DEPUIS if compte else INACTIF_DEPUIS_FILTRE
+        filtre &= WhereRaw(f"{depuis} < {{}}", il_y_a_mois(maintenant(), int(c.inactif)))
     return filtre
 
 
@@ -113,7 +118,7 @@ def requetes_recherche(organisme_id: int, c: FormFiltres):
         ).where(Utilisateur.id.is_in(ids)),
         c,
     )  # fmt: skip
-    return Utilisateur.select(Utilisateur.id).where(filtre).limit(plafond_de(c) + 1), page
+    return Utilisateur.select(Utilisateur.id).where(filtre_de(organisme_id, c, compte=True)).limit(plafond_de(c) + 1), page
 
 
 def plafond_de(c: FormFiltres) -> int:
