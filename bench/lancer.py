@@ -552,12 +552,14 @@ async def banc_workers(jeu: dict, clients: int, secondes: float) -> dict:
                 # and the portal's processes, beside the wall time (which of them fills the cores).
                 # nginx's own, and the whole machine's (the rest: the database server, the system,
                 # other processes).
+                debut = time.perf_counter()
                 avant = time.process_time(), cpu_processus(s.proc.pid), cpu_processus(nginx.proc.pid), cpu_machine()
                 charge = resume(await charger(connectes, accueil, secondes))
                 apres = time.process_time(), cpu_processus(s.proc.pid), cpu_processus(nginx.proc.pid), cpu_machine()
+                duree = time.perf_counter() - debut  # a little over `secondes`: the last requests end
                 for cle_, a, b in zip(("cpu_client_s", "cpu_portail_s", "cpu_nginx_s", "cpu_machine_s"), avant, apres, strict=True):
                     charge[cle_] = round(b - a, 2)
-                charge["cpu_capacite_s"] = round(secondes * (os.cpu_count() or 1), 2)
+                charge["cpu_capacite_s"] = round(duree * (os.cpu_count() or 1), 2)
                 sorties[str(n)] = charge
             finally:
                 nginx.arreter()

@@ -42,10 +42,13 @@ def test_les_bancs_tournent_sans_echec(tmp_path):
     e = res["evaluer"]  # the /mot-de-passe/evaluer flood, against /aide alone
     assert e["aide_seule"]["reussies"] > 0 and e["aide_pendant"]["reussies"] > 0 and e["inondation"]["reussies"] > 0
     assert res["workers"]["1"]["reussies"] > 0 and res["workers"]["2"]["reussies"] > 0
-    # Who used the processor during each load: the machine is at least the client, portal and nginx.
+    # Who used the processor during each load. /proc counts in 10 ms ticks: on this half-second load
+    # nginx may not reach one (CI saw 0.0), and the virtual machine's /proc/stat has read less than
+    # the processes' sum, so only what always holds is asserted: the portal worked, and the machine
+    # was never busier than all its cores for the load's length.
     for w in res["workers"].values():
-        assert w["cpu_portail_s"] > 0 and w["cpu_nginx_s"] > 0
-        assert w["cpu_machine_s"] >= w["cpu_client_s"] + w["cpu_portail_s"] + w["cpu_nginx_s"] - 0.1
+        assert w["cpu_portail_s"] > 0 and w["cpu_nginx_s"] >= 0 and w["cpu_client_s"] > 0
+        assert 0 < w["cpu_machine_s"] <= w["cpu_capacite_s"] + 0.05
     lent = res["relais_lent"]
     assert lent["courriels_recus"] == lent["courriels_demandes"] > 0 and lent["courriels_doublons"] == 0
     if postgres:
