@@ -79,3 +79,34 @@ async def test_postgresql_planifie_chaque_requete_pour_ses_valeurs(base_vide):
     for _ in range(7):  # past the five runs after which PostgreSQL may switch to a generic plan
         reglage = await Unite.raw("SELECT current_setting('plan_cache_mode') AS mode")
     assert reglage == [{"mode": "force_custom_plan"}]
+
+
+async def test_postgresql_rendre_une_connexion_ne_coute_pas_un_aller_retour(base_vide):
+    """PostgreSQL only (SQLite has no pool): asyncpg's pool sends « SELECT pg_advisory_unlock_all();
+    CLOSE ALL; UNLISTEN *; RESET ALL » each time a connection goes back, one round trip per query
+    (three per list request). The portal sets none of that state, so its pool sends nothing; an
+    open transaction is still rolled back."""
+    import asyncpg
+
+    if moteur().engine_type != "postgres":
+        pytest.skip("PostgreSQL seulement : SQLite n'a pas de pool de connexions")
+    pool = await asyncpg.create_pool(**moteur().config, min_size=1, max_size=1)
+    try:
+        async with pool.acquire() as cx:
+            pid = await cx.fetchval("SELECT pg_backend_pid()")
+            await cx.execute("SELECT 'dernière requête du portail'")
+        observateur = await asyncpg.connect(**moteur().config)
+        try:
+            vue = await observateur.fetchval("SELECT query FROM pg_stat_activity WHERE pid = $1", pid)
+        finally:
+            await observateur.close()
+        assert vue == "SELECT 'dernière requête du portail'"
+
+        async with pool.acquire() as cx:
+            await cx.execute("BEGIN")
+            await cx.execute("CREATE TEMPORARY TABLE oubliee (x int) ON COMMIT DROP")
+        async with pool.acquire() as cx:
+            assert not cx.is_in_transaction()
+            assert await cx.fetchval("SELECT to_regclass('pg_temp.oubliee')") is None
+    finally:
+        await pool.close()
