@@ -9,7 +9,6 @@ import io
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from piccolo.columns.combination import WhereRaw
 from piccolo.querystring import QueryString
 
 from web import droits, file_d_envoi, sessions
@@ -54,71 +53,85 @@ def il_y_a_mois(quand: dt.datetime, mois: int) -> dt.datetime:
     return quand.replace(year=annee, month=m + 1, day=jour)
 
 
-def filtre_de(organisme_id: int, c: FormFiltres, compte: bool = False):
-    """Always within one organisation; names and identifiant by prefix, as an index range on
-    their search keys (also what bench/ explains). `compte`: for the count (see INACTIF_DEPUIS)."""
-    filtre = Utilisateur.organisme == organisme_id
-    for colonne, saisie in ((Utilisateur.nom_cle, c.nom), (Utilisateur.prenom_cle, c.prenom), (Utilisateur.identifiant, c.identifiant)):
+# The list's SQL is written here rather than built by Piccolo: building the count and the page
+# cost more than running them (a third of a list request on SQLite, bench/RESULTS.md). Columns are
+# qualified, since the page and the export join `unite`, which has an `id`, an `organisme` and a
+# `nom` too; both engines still match the qualified expressions with their indexes.
+def filtre_de(organisme_id: int, c: FormFiltres, compte: bool = False) -> tuple[str, list]:
+    """(WHERE clause with {} placeholders, its values). Always within one organisation; names and
+    identifiant by prefix, as an index range on their search keys (also what bench/ explains).
+    `compte`: for the count (see INACTIF_DEPUIS)."""
+    conditions, valeurs = ["utilisateur.organisme = {}"], [organisme_id]
+
+    def et(condition: str, *v) -> None:
+        conditions.append(condition)
+        valeurs.extend(v)
+
+    for colonne, saisie in (("nom_cle", c.nom), ("prenom_cle", c.prenom), ("identifiant", c.identifiant)):
         if intervalle := intervalle_prefixe(saisie):
-            filtre &= colonne >= intervalle[0]
+            et(f"utilisateur.{colonne} >= {{}}", intervalle[0])
             if intervalle[1] is not None:
-                filtre &= colonne < intervalle[1]
+                et(f"utilisateur.{colonne} < {{}}", intervalle[1])
     if c.unite_id is not None:
-        filtre &= Utilisateur.unite == c.unite_id
+        et("utilisateur.unite = {}", c.unite_id)
     if c.niveau == "aucun":
-        filtre &= Utilisateur.niveau.is_null()
+        et("utilisateur.niveau IS NULL")
     elif c.niveau:
-        filtre &= Utilisateur.niveau == c.niveau
+        et("utilisateur.niveau = {}", c.niveau)
     if c.role:
-        filtre &= Utilisateur.role == ROLE_DE[c.role]
+        et("utilisateur.role = {}", ROLE_DE[c.role])
     if c.statut == "jamais":
-        filtre &= Utilisateur.derniere_connexion.is_null()
+        et("utilisateur.derniere_connexion IS NULL")
     elif c.statut:
-        filtre &= Utilisateur.statut == c.statut
+        et("utilisateur.statut = {}", c.statut)
     if c.inactif:
         depuis = INACTIF_DEPUIS if compte else INACTIF_DEPUIS_FILTRE
-        filtre &= WhereRaw(f"{depuis} < {{}}", il_y_a_mois(maintenant(), int(c.inactif)))
-    return filtre
+        et(f"{depuis} < {{}}", il_y_a_mois(maintenant(), int(c.inactif)))
+    return " AND ".join(conditions), valeurs
 
 
-def ordre_de(requete, c: FormFiltres):
+_NOMS = ["utilisateur.nom_cle", "utilisateur.prenom_cle"]
+
+
+def ordre_de(c: FormFiltres) -> str:
     """The chosen sort, then a stable tie-break on id; « décroissant » is the exact reverse (the
-    accounts without a unit, level or sign-in come first in ascending order)."""
-    asc = c.ordre != "desc"
-    noms = [Utilisateur.nom_cle, Utilisateur.prenom_cle]
+    accounts without a unit, level or sign-in come first in ascending order; NULLS said on both
+    engines, whose defaults differ)."""
+    sens = "DESC" if c.ordre == "desc" else "ASC"
     if c.tri == "connexion":
-        # NULLS FIRST/LAST said on both engines (their defaults differ); Piccolo appends the
-        # direction to the last term, the tie-break.
-        nulls = "FIRST" if asc else "LAST"
-        cles = [QueryString(f"utilisateur.derniere_connexion {'ASC' if asc else 'DESC'} NULLS {nulls}, utilisateur.id")]
-    else:
-        cles = {
-            "nom": noms,
-            "identifiant": [Utilisateur.identifiant],
-            "unite": [Utilisateur.unite_cle, *noms],
-            "niveau": [QueryString(RANG_NIVEAU), *noms],
-        }[c.tri] + [Utilisateur.id]
-    for cle_ in cles:
-        requete = requete.order_by(cle_, ascending=asc)
-    return requete
+        return f"utilisateur.derniere_connexion {sens} NULLS {'LAST' if sens == 'DESC' else 'FIRST'}, utilisateur.id {sens}"
+    cles = {
+        "nom": _NOMS,
+        "identifiant": ["utilisateur.identifiant"],
+        "unite": ["utilisateur.unite_cle", *_NOMS],
+        "niveau": [RANG_NIVEAU, *_NOMS],
+    }[c.tri] + ["utilisateur.id"]
+    return ", ".join(f"{cle_} {sens}" for cle_ in cles)
 
 
-def requetes_recherche(organisme_id: int, c: FormFiltres):
+COLONNES_LISTE = (
+    "utilisateur.id, civilite, prenom, utilisateur.nom, identifiant, unite.nom AS unite_nom, niveau, role, statut, derniere_connexion"
+)
+
+
+def requetes_recherche(organisme_id: int, c: FormFiltres) -> tuple[QueryString, QueryString]:
     """(count, page) queries. The count reads at most PLAFOND_COMPTE + 1 matches beyond the page shown.
     The page picks its 20 ids first, from what the indexes hold (a typed name's range index
     carries every filter and sort key), then reads those 20 rows: a name typed and another sort
     chosen sorts thousands of index entries, not thousands of rows."""
-    filtre = filtre_de(organisme_id, c)
-    ids = ordre_de(Utilisateur.select(Utilisateur.id).where(filtre), c).limit(PAR_PAGE).offset((c.page - 1) * PAR_PAGE)
-    page = ordre_de(
-        Utilisateur.select(
-            Utilisateur.id, Utilisateur.civilite, Utilisateur.prenom, Utilisateur.nom, Utilisateur.identifiant,
-            Utilisateur.unite.nom.as_alias("unite_nom"), Utilisateur.niveau, Utilisateur.role, Utilisateur.statut,
-            Utilisateur.derniere_connexion,
-        ).where(Utilisateur.id.is_in(ids)),
-        c,
-    )  # fmt: skip
-    return Utilisateur.select(Utilisateur.id).where(filtre_de(organisme_id, c, compte=True)).limit(plafond_de(c) + 1), page
+    filtre, valeurs = filtre_de(organisme_id, c)
+    ordre = ordre_de(c)
+    page = QueryString(
+        f"SELECT {COLONNES_LISTE} FROM utilisateur LEFT JOIN unite ON unite.id = utilisateur.unite "
+        f"WHERE utilisateur.id IN (SELECT utilisateur.id FROM utilisateur WHERE {filtre} ORDER BY {ordre} "
+        f"LIMIT {PAR_PAGE} OFFSET {(c.page - 1) * PAR_PAGE:d}) ORDER BY {ordre}",
+        *valeurs,
+    )
+    filtre, valeurs = filtre_de(organisme_id, c, compte=True)
+    compte = QueryString(
+        f"SELECT COUNT(*) AS n FROM (SELECT utilisateur.id FROM utilisateur WHERE {filtre} LIMIT {plafond_de(c) + 1:d}) AS t", *valeurs
+    )
+    return compte, page
 
 
 def plafond_de(c: FormFiltres) -> int:
@@ -134,16 +147,15 @@ class Compte:
     plus: bool
 
 
-async def compter(requete, plafond: int) -> Compte:
-    """COUNT(*) over the matches the query reads (at most `plafond` + 1)."""
-    lignes = await Utilisateur._meta.db.run_querystring(QueryString("SELECT COUNT(*) AS n FROM ({}) AS t", requete.querystrings[0]))
-    n = lignes[0]["n"]
-    return Compte(plafond, True) if n > plafond else Compte(n, False)
+async def executer(requete: QueryString) -> list[dict]:
+    return [dict(ligne) for ligne in await Utilisateur._meta.db.run_querystring(requete)]
 
 
 async def rechercher(organisme_id: int, c: FormFiltres) -> tuple[list[dict], Compte]:
     compte, page = requetes_recherche(organisme_id, c)
-    return await page, await compter(compte, plafond_de(c))
+    lignes = await executer(page)
+    n, plafond = (await executer(compte))[0]["n"], plafond_de(c)
+    return lignes, (Compte(plafond, True) if n > plafond else Compte(n, False))
 
 
 # --- « Exporter la liste » -------------------------------------------------------------------
@@ -203,20 +215,17 @@ def _filtres_journal(c: FormFiltres) -> str:
 async def exporter(acteur: Acteur, c: FormFiltres) -> AsyncIterator[bytes]:
     """« Exporter la liste »: journaled before any line leaves (who, how many lines, which
     filters), then the CSV as a stream read in batches from one cursor, in the list's order."""
-    filtre = filtre_de(acteur.organisme, c)
-    n = await Utilisateur.count().where(filtre)
+    filtre, valeurs = filtre_de(acteur.organisme, c)
+    n = (await executer(QueryString(f"SELECT COUNT(*) AS n FROM utilisateur WHERE {filtre}", *valeurs)))[0]["n"]
     async with ecriture():
         detail = f"{n} gestionnaire{'s' if n > 1 else ''} ; " + (_filtres_journal(c) or "sans filtre")
         await journaliser("liste_exportee", acteur, detail=detail)
-    requete = ordre_de(
-        Utilisateur.select(
-            Utilisateur.civilite, Utilisateur.prenom, Utilisateur.nom, Utilisateur.identifiant, Utilisateur.courriel,
-            Utilisateur.telephone_fixe, Utilisateur.telephone_portable, Utilisateur.fonction,
-            Utilisateur.unite.nom.as_alias("unite_nom"), Utilisateur.niveau, Utilisateur.role, Utilisateur.statut,
-            Utilisateur.cree_le, Utilisateur.derniere_connexion, Utilisateur.mot_de_passe_modifie_le,
-        ).where(filtre),
-        c,
-    )  # fmt: skip
+    requete = Utilisateur.raw(
+        "SELECT civilite, prenom, utilisateur.nom, identifiant, courriel, telephone_fixe, telephone_portable, fonction, "
+        "unite.nom AS unite_nom, niveau, role, statut, utilisateur.cree_le, derniere_connexion, mot_de_passe_modifie_le "
+        f"FROM utilisateur LEFT JOIN unite ON unite.id = utilisateur.unite WHERE {filtre} ORDER BY {ordre_de(c)}",
+        *valeurs,
+    )
 
     async def flux() -> AsyncIterator[bytes]:
         yield BOM.encode() + csv_tableur([COLONNES_EXPORT])
