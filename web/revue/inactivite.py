@@ -98,36 +98,37 @@ async def annoncer(settings: Settings, mois: int) -> int:
     told with the notice), flagged in the same transaction as the mails are queued. Returns how
     many mails were queued."""
     organismes = await AvisInactivite.raw(
-        "SELECT DISTINCT u.organisme FROM avis_inactivite a JOIN utilisateur u ON u.id = a.utilisateur WHERE NOT a.administrateurs_avises"
+        "SELECT DISTINCT organisme FROM utilisateur WHERE id IN (SELECT utilisateur FROM avis_inactivite WHERE NOT administrateurs_avises)"
     )
     n = 0
     for o in organismes:
+        # Read before the write transaction, which then only flags and queues (the lock is held
+        # the shortest time). Still pending: the account and its organisation active, the account
+        # unused since the notice's date (a sign-in or a suspension since a crash makes it moot;
+        # flagged all the same).
+        avis = await AvisInactivite.raw(
+            "SELECT a.id, a.utilisateur, a.depuis, a.envoye_le, "
+            f"u.statut = '{ACTIF}' AND o.statut = '{ACTIF}' AND a.depuis = {ACTIVITE} AS en_cours "
+            "FROM avis_inactivite a JOIN utilisateur u ON u.id = a.utilisateur JOIN organisme o ON o.id = u.organisme "
+            "WHERE NOT a.administrateurs_avises AND u.organisme = {} ORDER BY u.id",
+            o["organisme"],
+        )  # fmt: skip
+        if not avis:  # another run told them meanwhile
+            continue
+        ids = [a["utilisateur"] for a in avis if a["en_cours"]]
+        comptes = {u.id: u for u in await Utilisateur.objects().where(Utilisateur.id.is_in(ids or [0]))}
         async with ecriture():
-            # Still pending: the account and its organisation active, the account unused since the
-            # notice's date (a sign-in or a suspension since a crash makes it moot; flagged all the same).
-            avis = await AvisInactivite.raw(
-                "SELECT a.id, a.utilisateur, a.depuis, a.envoye_le, "
-                f"u.statut = '{ACTIF}' AND o.statut = '{ACTIF}' AND a.depuis = {ACTIVITE} AS en_cours "
-                "FROM avis_inactivite a JOIN utilisateur u ON u.id = a.utilisateur JOIN organisme o ON o.id = u.organisme "
-                "WHERE NOT a.administrateurs_avises AND u.organisme = {} ORDER BY u.id",
-                o["organisme"],
-            )  # fmt: skip
-            if not avis:
-                continue
             flagges = await (
                 AvisInactivite.update({AvisInactivite.administrateurs_avises: True})
                 .where(AvisInactivite.id.is_in([a["id"] for a in avis]) & (AvisInactivite.administrateurs_avises == False))  # noqa: E712
                 .returning(AvisInactivite.id)
             )
-            flagges = {f["id"] for f in flagges}  # conditional: a concurrent run's are not told twice
-            en_cours = [a for a in avis if a["id"] in flagges and a["en_cours"]]
-            comptes = {
-                u.id: u for u in await Utilisateur.objects().where(Utilisateur.id.is_in([a["utilisateur"] for a in en_cours] or [0]))
-            }
+            flagges = {f["id"] for f in flagges}  # conditional: what another run flagged meanwhile is not told twice
             avises = []
-            for a in en_cours:
-                depuis = instant(a["depuis"])
-                avises.append((comptes[a["utilisateur"]], depuis, suspension_le(depuis, instant(a["envoye_le"]), mois)))
+            for a in avis:
+                if a["id"] in flagges and a["en_cours"]:
+                    depuis = instant(a["depuis"])
+                    avises.append((comptes[a["utilisateur"]], depuis, suspension_le(depuis, instant(a["envoye_le"]), mois)))
             for destinataire, sujet, corps in await courriels_administrateurs(settings, o["organisme"], avises):
                 await file_d_envoi.mettre_en_file(destinataire, sujet, corps)
                 n += 1
