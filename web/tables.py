@@ -402,3 +402,6 @@ class AvisInactivite(Table, tablename="avis_inactivite"):
     utilisateur = ForeignKey(references=Utilisateur, unique=True)
     depuis = Timestamptz()
     envoye_le = Timestamptz()
+    # Included in its administrators' grouped mail (web.revue.inactivite.annoncer): a run that
+    # died before that mail leaves it false, and the next run sends it.
+    administrateurs_avises = Boolean(default=False)

@@ -83,6 +83,8 @@ class Release:
     historique: bool = False
     # Accounts in units: « Gérer les habilitations » sorted by unit after the upgrade.
     unites: bool = False
+    # Inactivity notices made before their administrators' mail was flagged: never told again.
+    avis: bool = False
 
 
 MAINTENANT = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)
@@ -161,12 +163,25 @@ async def remplir_807db21(b: Base) -> None:
         await b.executer("UPDATE utilisateur SET unite = {} WHERE id = {}", id_, compte)
 
 
+async def remplir_53d7346(b: Base) -> None:
+    """main at 53d7346 (migration 2026-11-28T11:00:01): an inactivity notice already mailed to its
+    holder and, in the same run, to the administrators, before the notice said so."""
+    await remplir_807db21(b)
+    for id_, unite_cle in ((2, "ZEBRE"), (3, "ECOLE")):  # the code kept the unit's key on the account
+        await b.executer("UPDATE utilisateur SET unite_cle = {} WHERE id = {}", unite_cle, id_)
+    await b.executer(
+        "INSERT INTO avis_inactivite (id, utilisateur, depuis, envoye_le) VALUES (1, 3, {}, {})",
+        MAINTENANT - dt.timedelta(days=340), MAINTENANT,
+    )  # fmt: skip
+
+
 RECHERCHES = {"dela": "DÉLAHAÏE", "oeuv": "ŒUVRARD", "mart": "MARTIN"}
 RELEASES = [
     Release("première version", "2026-11-26T23:32:03:832252", remplir_premiere, RECHERCHES),
     Release("main 03019a6", "2026-11-27T03:00:00:000000", remplir_03019a6, RECHERCHES, titulaire=True),
     Release("main 79f878a", "2026-11-28T06:00:00:000000", remplir_79f878a, RECHERCHES, titulaire=True, historique=True),
     Release("main 807db21", "2026-11-28T10:00:00:000000", remplir_807db21, RECHERCHES, titulaire=True, unites=True),
+    Release("main 53d7346", "2026-11-28T11:00:01:000000", remplir_53d7346, RECHERCHES, titulaire=True, unites=True, avis=True),
 ]
 
 
@@ -189,6 +204,9 @@ async def test_la_base_d_une_version_precedente_se_met_a_jour_et_se_consulte(rel
     await release.remplir(Base(url))
     r = await asyncio.to_thread(commande_portail, "migrate", env=env)
     assert r.returncode == 0, r.stdout + r.stderr
+    if release.avis:
+        (deja,) = await Base(url).lire("SELECT administrateurs_avises FROM avis_inactivite WHERE id = 1")
+        assert deja in (True, 1)
     if release.historique:
         connexion, modifie = await Base(url).lire("SELECT derniere_connexion, mot_de_passe_modifie_le FROM utilisateur WHERE id = 1")
         assert (connexion.date(), modifie.date()) == (dt.date(2026, 10, 2), dt.date(2026, 9, 1))

@@ -30,6 +30,7 @@ from web.temps import instant, mois_avant
 
 log = logging.getLogger("portail.menage")
 LOT = 1000  # accounts handled per run and kind: a backlog is worked off over the next runs
+PAR_TRANSACTION = 50  # notices per write transaction: what a sign-in may wait for
 
 _REFERENCE = "COALESCE(u.derniere_connexion, u.cree_le)"
 _REACTIVE = "(SELECT MAX(j.cree_le) FROM journal j WHERE j.cible = u.id AND j.type = 'gestionnaire_reactive')"
@@ -54,9 +55,10 @@ async def traiter(now: datetime) -> int:
 
 
 async def aviser(now: datetime, mois: int) -> int:
-    """The notices due, one organisation per transaction: each holder's mail, and one mail per
-    administrator listing the accounts of theirs noticed in this run (not one per account: a large
-    employer's délégués would otherwise get hundreds)."""
+    """The notices due: each holder's mail, in transactions of PAR_TRANSACTION accounts (a large
+    organisation's backlog never holds SQLite's write lock for long: a sign-in waits one batch at
+    most); then one mail per administrator listing the accounts of theirs noticed (not one per
+    account: a large employer's délégués would otherwise get hundreds)."""
     limite = mois_avant(now, mois - 1)
     jointure = "LEFT JOIN avis_inactivite a ON a.utilisateur = u.id"
     lignes = await Utilisateur.raw(
@@ -64,37 +66,83 @@ async def aviser(now: datetime, mois: int) -> int:
         + f" AND (a.id IS NULL OR a.depuis <> {ACTIVITE}) ORDER BY u.organisme, u.id LIMIT {LOT}",
         limite, limite,
     )  # fmt: skip
-    par_organisme: dict[int, list[tuple[int, datetime]]] = {}
-    for ligne in lignes:
-        par_organisme.setdefault(ligne["organisme"], []).append((ligne["id"], instant(ligne["depuis"])))
     settings = Settings.from_env()
     n = 0
-    for organisme, comptes in par_organisme.items():
-        async with ecriture():
-            avises = []
-            for id_, depuis in comptes:
-                if not await _reserver(id_, depuis, now):
+    for debut in range(0, len(lignes), PAR_TRANSACTION):
+        async with ecriture():  # each batch whole or not at all: notice, holder's mail, journal
+            for ligne in lignes[debut : debut + PAR_TRANSACTION]:
+                depuis = instant(ligne["depuis"])
+                if not await _reserver(ligne["id"], depuis, now):
                     continue
-                u = await Utilisateur.objects().where(Utilisateur.id == id_).first()
-                le = max(mois_avant(depuis, -mois), mois_avant(now, -1))  # never less than a month after the notice
+                u = await Utilisateur.objects().where(Utilisateur.id == ligne["id"]).first()
+                le = suspension_le(depuis, now, mois)
                 await file_d_envoi.mettre_en_file(u.courriel, *courriel_titulaire(settings, u, depuis, le), concerne=u.id)
-                await journaliser("avis_inactivite", PORTAIL, cible=u.id, organisme=organisme, detail=f"suspension prévue le {date_fr(le)}")
-                avises.append((u, depuis, le))
-            for destinataire, sujet, corps in await courriels_administrateurs(settings, organisme, avises):
-                await file_d_envoi.mettre_en_file(destinataire, sujet, corps)
-        n += len(avises)
-    if n:
+                await journaliser(
+                    "avis_inactivite", PORTAIL, cible=u.id, organisme=u.organisme, detail=f"suspension prévue le {date_fr(le)}"
+                )
+                n += 1
+    annonces = await annoncer(settings, mois)
+    if n or annonces:
         file_d_envoi.reveiller()
     return n
 
 
+def suspension_le(depuis: datetime, avise_le: datetime, mois: int) -> datetime:
+    """The suspension date a notice announces: never less than a month after the notice."""
+    return max(mois_avant(depuis, -mois), mois_avant(avise_le, -1))
+
+
+async def annoncer(settings: Settings, mois: int) -> int:
+    """The administrators' grouped mails, one transaction per organisation: its notices not yet
+    included (this run's, and those of a run that died before this step: their holders were
+    told with the notice), flagged in the same transaction as the mails are queued. Returns how
+    many mails were queued."""
+    organismes = await AvisInactivite.raw(
+        "SELECT DISTINCT organisme FROM utilisateur WHERE id IN (SELECT utilisateur FROM avis_inactivite WHERE NOT administrateurs_avises)"
+    )
+    n = 0
+    for o in organismes:
+        # Read before the write transaction, which then only flags and queues (the lock is held
+        # the shortest time). Still pending: the account and its organisation active, the account
+        # unused since the notice's date (a sign-in or a suspension since a crash makes it moot;
+        # flagged all the same).
+        avis = await AvisInactivite.raw(
+            "SELECT a.id, a.utilisateur, a.depuis, a.envoye_le, "
+            f"u.statut = '{ACTIF}' AND o.statut = '{ACTIF}' AND a.depuis = {ACTIVITE} AS en_cours "
+            "FROM avis_inactivite a JOIN utilisateur u ON u.id = a.utilisateur JOIN organisme o ON o.id = u.organisme "
+            "WHERE NOT a.administrateurs_avises AND u.organisme = {} ORDER BY u.id",
+            o["organisme"],
+        )  # fmt: skip
+        if not avis:  # another run told them meanwhile
+            continue
+        ids = [a["utilisateur"] for a in avis if a["en_cours"]]
+        comptes = {u.id: u for u in await Utilisateur.objects().where(Utilisateur.id.is_in(ids or [0]))}
+        async with ecriture():
+            flagges = await (
+                AvisInactivite.update({AvisInactivite.administrateurs_avises: True})
+                .where(AvisInactivite.id.is_in([a["id"] for a in avis]) & (AvisInactivite.administrateurs_avises == False))  # noqa: E712
+                .returning(AvisInactivite.id)
+            )
+            flagges = {f["id"] for f in flagges}  # conditional: what another run flagged meanwhile is not told twice
+            avises = []
+            for a in avis:
+                if a["id"] in flagges and a["en_cours"]:
+                    depuis = instant(a["depuis"])
+                    avises.append((comptes[a["utilisateur"]], depuis, suspension_le(depuis, instant(a["envoye_le"]), mois)))
+            for destinataire, sujet, corps in await courriels_administrateurs(settings, o["organisme"], avises):
+                await file_d_envoi.mettre_en_file(destinataire, sujet, corps)
+                n += 1
+    return n
+
+
 async def _reserver(id_: int, depuis: datetime, now: datetime) -> bool:
-    """One upsert: one notice per account and date of last activity."""
+    """One upsert: one notice per account and date of last activity. A notice made again for a
+    new date is to be told to the administrators again."""
     return bool(
         await AvisInactivite.insert(AvisInactivite(utilisateur=id_, depuis=depuis, envoye_le=now))
         .on_conflict(
-            target=AvisInactivite.utilisateur, action="DO UPDATE", values=[AvisInactivite.depuis, AvisInactivite.envoye_le],
-            where=AvisInactivite.depuis != depuis,
+            target=AvisInactivite.utilisateur, action="DO UPDATE", where=AvisInactivite.depuis != depuis,
+            values=[AvisInactivite.depuis, AvisInactivite.envoye_le, AvisInactivite.administrateurs_avises],
         )
         .returning(AvisInactivite.id)
     )  # fmt: skip
