@@ -300,3 +300,17 @@ async def test_historique_du_compte(client, settings):
     assert f'<a href="/habilitations/journal?personne={g.identifiant}">Tous les événements de ce compte</a>' in r.text
     journal = (await client.get(f"/habilitations/journal?personne={g.identifiant}")).text
     assert journal.count("<td>Gestionnaire suspendu</td>") == 3
+
+
+async def test_la_liste_se_lit_aussi_dans_une_transaction(liste):
+    # The page and the count are read at the same time on two connections; inside a transaction
+    # (one connection, which PostgreSQL's driver cannot share) one after the other, same result.
+    from web.db import ecriture
+
+    c = FormFiltres.lire({"statut": "actif", "tri": "connexion"})
+    dehors = await service.rechercher(liste["principal"].organisme_id, c)
+    async with ecriture():
+        dedans = await service.rechercher(liste["principal"].organisme_id, c)
+    assert dedans == dehors
+    assert [ligne["nom"] for ligne in dehors[0]] == ["CARON", "FABRE", "EVRARD", "GIRARD", "BERNARD", "MARTIN"]
+    assert dehors[1] == service.Compte(6, False)

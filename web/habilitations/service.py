@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import calendar
 import csv
 import datetime as dt
@@ -153,8 +154,12 @@ async def executer(requete: QueryString) -> list[dict]:
 
 async def rechercher(organisme_id: int, c: FormFiltres) -> tuple[list[dict], Compte]:
     compte, page = requetes_recherche(organisme_id, c)
-    lignes = await executer(page)
-    n, plafond = (await executer(compte))[0]["n"], plafond_de(c)
+    if Utilisateur._meta.db.current_transaction.get() is None:
+        # Each on a connection of its own, at the same time: the list waits for the longer one only.
+        lignes, comptes = await asyncio.gather(executer(page), executer(compte))
+    else:
+        lignes, comptes = await executer(page), await executer(compte)
+    n, plafond = comptes[0]["n"], plafond_de(c)
     return lignes, (Compte(plafond, True) if n > plafond else Compte(n, False))
 
 
