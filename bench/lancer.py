@@ -21,6 +21,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -67,6 +68,24 @@ class Serveur:
                 pass
             await asyncio.sleep(0.1)
         raise SystemExit(f"{self.nom} ne répond pas (voir {self.journal.name})")
+
+    def lignes_du_journal(self) -> list[dict]:
+        self.journal.flush()
+        lignes = Path(self.journal.name).read_text().splitlines()
+        return [json.loads(x) for x in lignes if x.startswith("{")]
+
+    async def workers_prets(self, n: int, delai: float = 60) -> None:
+        """Until each of `n` workers has logged its start."""
+        fin = time.monotonic() + delai
+        while sum(x.get("event") == "Application startup complete." for x in self.lignes_du_journal()) < n:
+            if time.monotonic() > fin:
+                raise SystemExit(f"{self.nom} : {n} workers attendus (voir {self.journal.name})")
+            await asyncio.sleep(0.1)
+
+    def requetes_par_processus(self) -> list[int]:
+        """How many requests each process served, most first (from the request journal)."""
+        par = Counter(x["process"] for x in self.lignes_du_journal() if x.get("event") == "requête")
+        return sorted(par.values(), reverse=True)
 
     def memoire(self) -> dict[str, float]:
         """Resident memory now and at its peak, in MiB (Linux /proc)."""
@@ -533,6 +552,7 @@ async def banc_workers(jeu: dict, clients: int, secondes: float) -> dict:
         s = Serveur([PY, "-m", "web.cli", "serve", "--port", "{port}", "--workers", str(n)], env_portail(), f"workers-{n}")
         try:
             await s.pret()
+            await s.workers_prets(n)  # nginx's connections opened before a worker listens would all go to the others
             nginx = Nginx([f"127.0.0.1:{s.port}"])
             try:
                 tls = ssl.create_default_context(cafile=nginx.certificat)
@@ -560,6 +580,7 @@ async def banc_workers(jeu: dict, clients: int, secondes: float) -> dict:
                 for cle_, a, b in zip(("cpu_client_s", "cpu_portail_s", "cpu_nginx_s", "cpu_machine_s"), avant, apres, strict=True):
                     charge[cle_] = round(b - a, 2)
                 charge["cpu_capacite_s"] = round(duree * (os.cpu_count() or 1), 2)
+                charge["requetes_par_processus"] = s.requetes_par_processus()  # warm-up included
                 sorties[str(n)] = charge
             finally:
                 nginx.arreter()

@@ -330,15 +330,16 @@ def rapport(commande: str) -> str:
             "",
             "Accueil connecté à travers nginx (TLS, `deploy/nginx/portail.conf`), clients connectés, une instance.",
             "",
-            "| moteur | `--workers 1` | `--workers 2` | gain | p95 client (1 / 2) | échecs |",
-            "|---|---:|---:|---:|---:|---:|",
+            "| moteur | `--workers 1` | `--workers 2` | gain | p95 client (1 / 2) | requêtes servies par processus (2) | échecs |",
+            "|---|---:|---:|---:|---:|---:|---:|",
         ]
         for m, n in avec_workers:
             w1, w2 = res[m]["workers"]["1"], res[m]["workers"]["2"]
             gain = 100 * (w2["par_seconde"] / w1["par_seconde"] - 1) if w1["par_seconde"] else float("nan")
+            repartition = " / ".join(f"{x:,}".replace(",", " ") for x in w2.get("requetes_par_processus", [])) or "non mesuré"
             lignes_md.append(
                 f"| {n} | {w1['par_seconde']:g}/s | {w2['par_seconde']:g}/s | {gain:+.0f} % | "
-                f"{ms(w1['client_p95_ms'])} / {ms(w2['client_p95_ms'])} | {w1['echecs'] + w2['echecs']} |"
+                f"{ms(w1['client_p95_ms'])} / {ms(w2['client_p95_ms'])} | {repartition} | {w1['echecs'] + w2['echecs']} |"
             )
         lignes_md += [
             "",

@@ -7,6 +7,7 @@ import contextlib
 import io
 import os
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -135,26 +136,98 @@ def serve(
     if workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
         # The workers' metrics are added up from files: a fresh directory for each start.
         metriques = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="portail-metriques-")
+    options = {
+        "app": "web.app:create_app",
+        "factory": True,
+        "host": host,
+        "port": port,
+        "timeout_keep_alive": timeout_keep_alive,
+        "timeout_graceful_shutdown": timeout_graceful_shutdown,
+        "limit_concurrency": limit_concurrency,
+        "proxy_headers": proxy_headers or forwarded_allow_ips is not None,
+        "forwarded_allow_ips": forwarded_allow_ips or "127.0.0.1",
+        "server_header": False,
+        "access_log": False,  # the journal records what matters; URLs may carry search terms
+        "log_config": None,  # the application's structlog configuration writes every line
+    }
     click.echo(f"Portail gestionnaire sur http://{host}:{port}")
     try:
-        uvicorn.run(
-            "web.app:create_app",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            timeout_keep_alive=timeout_keep_alive,
-            timeout_graceful_shutdown=timeout_graceful_shutdown,
-            limit_concurrency=limit_concurrency,
-            proxy_headers=proxy_headers or forwarded_allow_ips is not None,
-            forwarded_allow_ips=forwarded_allow_ips or "127.0.0.1",
-            server_header=False,
-            access_log=False,  # the journal records what matters; URLs may carry search terms
-            log_config=None,  # the application's structlog configuration writes every line
-        )
+        if workers > 1 and hasattr(socket, "SO_REUSEPORT") and sys.platform == "linux":
+            _workers_par_le_noyau(options, workers)
+        else:
+            uvicorn.run(**options, workers=workers)
     finally:
         if metriques:
             shutil.rmtree(metriques, ignore_errors=True)
+
+
+# --- Several workers, each with a socket of its own ------------------------------------------------
+# uvicorn's workers share one listening socket, and whichever is awake when connections arrive
+# accepts all that are waiting (asyncio's accept loop). nginx opens its few keep-alive connections
+# to the portal at once and then sends every request through them: one worker served them all,
+# the other stayed idle (bench/RESULTS.md, « Où passe le temps »). With SO_REUSEPORT (Linux) each
+# worker listens on a socket of its own on the same port, and the kernel shares the connections
+# out among them.
+
+
+def _socket_du_port(host: str, port: int) -> socket.socket:
+    famille, type_, proto, _, adresse = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    s = socket.socket(famille, type_, proto)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    s.bind(adresse)
+    return s
+
+
+def _worker(options: dict) -> None:
+    """One worker process: its own socket on the shared port, then uvicorn's server on it."""
+    import uvicorn
+
+    config = uvicorn.Config(**options)
+    s = _socket_du_port(config.host, config.port)
+    s.listen(config.backlog)
+    uvicorn.Server(config).run(sockets=[s])
+
+
+def _workers_par_le_noyau(options: dict, workers: int) -> None:
+    """Starts the workers and keeps them running: one that dies is replaced; SIGTERM or SIGINT
+    stops them all, each finishing its requests and mails (uvicorn's graceful shutdown)."""
+    import logging
+    import multiprocessing
+    import signal
+    import threading
+
+    log = logging.getLogger("portail")
+    try:
+        # Bound, never listening: the port is held (another program on it is refused here, in
+        # plain words), and receives no connection itself.
+        reserve = _socket_du_port(options["host"], options["port"])
+    except OSError as exc:
+        _echec(f"le port {options['port']} n'est pas disponible ({exc.strerror}).")
+    contexte = multiprocessing.get_context("spawn")
+    arret = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: arret.set())
+
+    def demarrer():
+        p = contexte.Process(target=_worker, args=(options,), daemon=False)
+        p.start()
+        return p
+
+    processus = [demarrer() for _ in range(workers)]
+    try:
+        while not arret.wait(0.5):
+            for i, p in enumerate(processus):
+                if not p.is_alive():
+                    log.error("worker %s arrêté (code %s) : remplacé", p.pid, p.exitcode)
+                    processus[i] = demarrer()
+    finally:
+        for p in processus:
+            if p.is_alive():
+                p.terminate()  # SIGTERM: uvicorn stops accepting and lets the requests in progress finish
+        for p in processus:
+            p.join()
+        reserve.close()
 
 
 @main.command(help="Applique les migrations de la base de données.")

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import signal
 import socket
 import time
+from pathlib import Path
 
 import httpx
 
@@ -75,6 +77,46 @@ async def test_deux_workers_partagent_les_sessions_le_courrier_et_le_menage(base
     passages = [x for x in lignes(p) if x.get("event", "").startswith("ménage fait")]
     assert apres <= len(passages) <= fin  # each claimed run done (and logged) by one worker only
     assert len({x["process"] for x in passages}) >= 1
+
+
+def ecoutes(port: int) -> int:
+    """How many sockets listen on the loopback `port` (Linux: /proc/net/tcp, state 0A)."""
+    n = 0
+    for ligne in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        champs = ligne.split()
+        n += champs[1] == f"0100007F:{port:04X}" and champs[3] == "0A"
+    return n
+
+
+async def test_chaque_worker_ecoute_sur_sa_propre_socket(base_vide, settings):
+    """With one socket shared by the workers, whichever was awake took nginx's connections (which
+    it keeps open and sends every request through): behind nginx one worker served 1,699 requests
+    and the other 1 (bench/RESULTS.md). Each worker now listens on a socket of its own on the
+    port (SO_REUSEPORT), and the kernel shares the connections out among them; a worker that dies
+    is replaced, with its socket."""
+    p = Portail("--workers", "2", nom="sockets")
+    try:
+
+        async def prets(n: int) -> bool:
+            return sum(x.get("event") == "Application startup complete." for x in lignes(p)) == n
+
+        await attendre(lambda: prets(2))
+        assert ecoutes(p.port) == 2
+        async with httpx.AsyncClient(base_url=p.url, limits=httpx.Limits(max_keepalive_connections=0), timeout=30) as c:
+            reponses = await asyncio.gather(*(c.get("/connexion") for _ in range(40)))
+        assert all(r.status_code == 200 for r in reponses)
+        servi_par = {x["process"] for x in lignes(p) if x.get("event") == "requête" and x.get("route") == "/connexion"}
+        assert len(servi_par) == 2
+
+        # A worker that dies is replaced, and the port keeps answering meanwhile.
+        os.kill(servi_par.pop(), signal.SIGKILL)
+        await attendre(lambda: prets(3))
+        assert ecoutes(p.port) == 2
+        async with httpx.AsyncClient(base_url=p.url, limits=httpx.Limits(max_keepalive_connections=0), timeout=30) as c:
+            reponses = await asyncio.gather(*(c.get("/connexion") for _ in range(20)))
+        assert all(r.status_code == 200 for r in reponses)
+    finally:
+        p.arreter()
 
 
 async def _tous_envoyes() -> bool:
