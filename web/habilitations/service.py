@@ -15,7 +15,7 @@ from piccolo.querystring import QueryString
 from web import droits, file_d_envoi, sessions
 from web.acteur import Acteur
 from web.comptes.service import COURRIEL_PRIS, cle_unite, courriel_pris, nom_affiche, ouvrir_compte  # noqa: F401 - re-exported
-from web.db import ecriture, est_doublon, verrouiller
+from web.db import ecriture, est_doublon, moteur, verrouiller
 from web.formulaires import Filtre
 from web.habilitations.forms import ROLE_DE, UNITE_INCONNUE, FormFiltres, FormGestionnaire
 from web.journal import journaliser
@@ -149,12 +149,12 @@ class Compte:
 
 
 async def executer(requete: QueryString) -> list[dict]:
-    return [dict(ligne) for ligne in await Utilisateur._meta.db.run_querystring(requete)]
+    return [dict(ligne) for ligne in await moteur().run_querystring(requete)]
 
 
 async def rechercher(organisme_id: int, c: FormFiltres) -> tuple[list[dict], Compte]:
     compte, page = requetes_recherche(organisme_id, c)
-    if Utilisateur._meta.db.current_transaction.get() is None:
+    if moteur().current_transaction.get() is None:
         # Each on a connection of its own, at the same time: the list waits for the longer one only.
         lignes, comptes = await asyncio.gather(executer(page), executer(compte))
     else:
