@@ -312,5 +312,5 @@ async def test_la_liste_se_lit_aussi_dans_une_transaction(liste):
     async with ecriture():
         dedans = await service.rechercher(liste["principal"].organisme_id, c)
     assert dedans == dehors
-    assert [ligne["nom"] for ligne in dehors[0]] == ["CARON", "FABRE", "EVRARD", "GIRARD", "BERNARD", "MARTIN"]
+    assert [ligne.nom for ligne in dehors[0]] == ["CARON", "FABRE", "EVRARD", "GIRARD", "BERNARD", "MARTIN"]
     assert dehors[1] == service.Compte(6, False)

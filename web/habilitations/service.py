@@ -58,10 +58,11 @@ def il_y_a_mois(quand: dt.datetime, mois: int) -> dt.datetime:
 # cost more than running them (a third of a list request on SQLite, bench/RESULTS.md). Columns are
 # qualified, since the page and the export join `unite`, which has an `id`, an `organisme` and a
 # `nom` too; both engines still match the qualified expressions with their indexes.
-def filtre_de(organisme_id: int, c: FormFiltres, compte: bool = False) -> tuple[str, list]:
+def filtre_de(organisme_id: int, c: FormFiltres, compte: bool = False, quand: dt.datetime | None = None) -> tuple[str, list]:
     """(WHERE clause with {} placeholders, its values). Always within one organisation; names and
     identifiant by prefix, as an index range on their search keys (also what bench/ explains).
-    `compte`: for the count (see INACTIF_DEPUIS)."""
+    `compte`: for the count (see INACTIF_DEPUIS). `quand`: the instant « inactif » counts back
+    from (now by default; the page and its count share one)."""
     conditions, valeurs = ["utilisateur.organisme = {}"], [organisme_id]
 
     def et(condition: str, *v) -> None:
@@ -87,7 +88,7 @@ def filtre_de(organisme_id: int, c: FormFiltres, compte: bool = False) -> tuple[
         et("utilisateur.statut = {}", c.statut)
     if c.inactif:
         depuis = INACTIF_DEPUIS if compte else INACTIF_DEPUIS_FILTRE
-        et(f"{depuis} < {{}}", il_y_a_mois(maintenant(), int(c.inactif)))
+        et(f"{depuis} < {{}}", il_y_a_mois(quand or maintenant(), int(c.inactif)))
     return " AND ".join(conditions), valeurs
 
 
@@ -120,7 +121,8 @@ def requetes_recherche(organisme_id: int, c: FormFiltres) -> tuple[QueryString, 
     The page picks its 20 ids first, from what the indexes hold (a typed name's range index
     carries every filter and sort key), then reads those 20 rows: a name typed and another sort
     chosen sorts thousands of index entries, not thousands of rows."""
-    filtre, valeurs = filtre_de(organisme_id, c)
+    quand = maintenant()
+    filtre, valeurs = filtre_de(organisme_id, c, quand=quand)
     ordre = ordre_de(c)
     page = QueryString(
         f"SELECT {COLONNES_LISTE} FROM utilisateur LEFT JOIN unite ON unite.id = utilisateur.unite "
@@ -128,7 +130,7 @@ def requetes_recherche(organisme_id: int, c: FormFiltres) -> tuple[QueryString, 
         f"LIMIT {PAR_PAGE} OFFSET {(c.page - 1) * PAR_PAGE:d}) ORDER BY {ordre}",
         *valeurs,
     )
-    filtre, valeurs = filtre_de(organisme_id, c, compte=True)
+    filtre, valeurs = filtre_de(organisme_id, c, compte=True, quand=quand)
     compte = QueryString(
         f"SELECT COUNT(*) AS n FROM (SELECT utilisateur.id FROM utilisateur WHERE {filtre} LIMIT {plafond_de(c) + 1:d}) AS t", *valeurs
     )
@@ -148,11 +150,29 @@ class Compte:
     plus: bool
 
 
+@dataclass(frozen=True, slots=True)
+class Ligne:
+    """A row of the list (COLONNES_LISTE). An attribute, not a dict key: Jinja reads `g.nom` by
+    trying the attribute first, and the exception a dict raises there was a quarter of the
+    results' rendering (bench/RESULTS.md, « Où passe le temps »)."""
+
+    id: int
+    civilite: str
+    prenom: str
+    nom: str
+    identifiant: str
+    unite_nom: str | None
+    niveau: str | None
+    role: str
+    statut: str
+    derniere_connexion: dt.datetime | None
+
+
 async def executer(requete: QueryString) -> list[dict]:
     return [dict(ligne) for ligne in await moteur().run_querystring(requete)]
 
 
-async def rechercher(organisme_id: int, c: FormFiltres) -> tuple[list[dict], Compte]:
+async def rechercher(organisme_id: int, c: FormFiltres) -> tuple[list[Ligne], Compte]:
     compte, page = requetes_recherche(organisme_id, c)
     if moteur().current_transaction.get() is None:
         # Each on a connection of its own, at the same time: the list waits for the longer one only.
@@ -160,7 +180,7 @@ async def rechercher(organisme_id: int, c: FormFiltres) -> tuple[list[dict], Com
     else:
         lignes, comptes = await executer(page), await executer(compte)
     n, plafond = comptes[0]["n"], plafond_de(c)
-    return lignes, (Compte(plafond, True) if n > plafond else Compte(n, False))
+    return [Ligne(**ligne) for ligne in lignes], (Compte(plafond, True) if n > plafond else Compte(n, False))
 
 
 # --- « Exporter la liste » -------------------------------------------------------------------
