@@ -397,9 +397,9 @@ def rapport(commande: str) -> str:
     return "\n".join(lignes_md) + "\n"
 
 
-# Sections written by hand from another command's measures (`make profil`): kept as they are
-# when the tables are written again.
-GARDEES = ("## Où passe le temps",)
+# Sections from other commands' measures, kept as they are when the tables are written again:
+# written by hand from `make profil` and `python -m bench.revue`, or by `make bench-import`.
+GARDEES = ("## Revue des habilitations", "## Importer des gestionnaires", "## Où passe le temps")
 
 
 def garder_sections(ancien: str, nouveau: str) -> str:

@@ -34,13 +34,18 @@ def test_le_profil_de_chaque_chemin_s_ecrit(tmp_path):
     assert any("hachage.py" in fonction for fonction, _ in res["chemins"]["connexion"]["cumule"])
 
 
-def test_le_tableau_recrit_garde_ou_passe_le_temps():
-    """`make bench` writes RESULTS.md again from its measures; the section written from the
-    profiles (`make profil`) stays, whatever comes after it."""
+def test_le_tableau_recrit_garde_ce_que_d_autres_commandes_ont_mesure():
+    """`make bench` writes RESULTS.md again from its measures; the sections other commands measured
+    stay, whatever comes after them: the profiles (`make profil`), the review (`bench.revue`) and
+    the import of 1 000 lines (`make bench-import`, which issue 15 asks RESULTS.md to report)."""
     from bench.rapport import garder_sections
 
-    ancien = "# Bancs\n\n## Objectifs\n\nvieux\n\n## Où passe le temps\n\nparts\n\n## Moteur SQLite\n\nvieux\n"
+    ancien = (
+        "# Bancs\n\n## Objectifs\n\nvieux\n\n## Revue des habilitations (`python -m bench.revue`)\n\nrevue\n\n"
+        "## Importer des gestionnaires\n\nimport\n\n## Où passe le temps\n\nparts\n\n## Moteur SQLite\n\nvieux\n"
+    )
     assert garder_sections(ancien, "# Bancs\n\n## Objectifs\n\nneuf\n") == (
-        "# Bancs\n\n## Objectifs\n\nneuf\n\n## Où passe le temps\n\nparts\n"
+        "# Bancs\n\n## Objectifs\n\nneuf\n\n## Revue des habilitations (`python -m bench.revue`)\n\nrevue\n\n"
+        "## Importer des gestionnaires\n\nimport\n\n## Où passe le temps\n\nparts\n"
     )
     assert garder_sections("", "# Bancs\n") == "# Bancs\n"
