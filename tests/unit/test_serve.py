@@ -5,7 +5,6 @@ is closed after --timeout-keep-alive."""
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
 import socket
@@ -20,14 +19,6 @@ from tests.unit.test_courriels import Boite, Relais
 from web import courriels
 from web.tables import Courriel, Session, Tache, Utilisateur
 from web.temps import maintenant
-
-
-def lignes(p: Portail) -> list[dict]:
-    sorties = []
-    for ligne in p.journal.read_text().splitlines():
-        if ligne.startswith("{"):
-            sorties.append(json.loads(ligne))
-    return sorties
 
 
 async def attendre(condition, delai: float = 20) -> None:
@@ -50,7 +41,7 @@ async def test_deux_workers_partagent_les_sessions_le_courrier_et_le_menage(base
                 await connecte(c, admin)
                 reponses = await asyncio.gather(*(c.get("/habilitations") for _ in range(60)))
             assert all(x.status_code == 200 and "Gérer les habilitations" in x.text for x in reponses)
-            servi_par = {x["process"] for x in lignes(p) if x.get("event") == "requête" and x.get("route") == "/habilitations"}
+            servi_par = {x["process"] for x in p.lignes() if x.get("event") == "requête" and x.get("route") == "/habilitations"}
             assert len(servi_par) == 2
 
             # Mail: each worker runs a sender; each message arrives once.
@@ -74,7 +65,7 @@ async def test_deux_workers_partagent_les_sessions_le_courrier_et_le_menage(base
             p.arreter()
     # A run may start between the last read and the stop: count the claimed runs once both workers are gone.
     fin = (await Tache.objects().where(Tache.nom == "menage").first()).executions
-    passages = [x for x in lignes(p) if x.get("event", "").startswith("ménage fait")]
+    passages = [x for x in p.lignes() if x.get("event", "").startswith("ménage fait")]
     assert apres <= len(passages) <= fin  # each claimed run done (and logged) by one worker only
     assert len({x["process"] for x in passages}) >= 1
 
@@ -88,6 +79,11 @@ def ecoutes(port: int) -> int:
     return n
 
 
+async def prets(p: Portail, n: int) -> bool:
+    """Whether `n` workers of `p` have started, in all (one replaced counts again)."""
+    return sum(x.get("event") == "Application startup complete." for x in p.lignes()) == n
+
+
 async def test_chaque_worker_ecoute_sur_sa_propre_socket(base_vide, settings):
     """With one socket shared by the workers, whichever was awake took nginx's connections (which
     it keeps open and sends every request through): behind nginx one worker served 1,699 requests
@@ -96,21 +92,17 @@ async def test_chaque_worker_ecoute_sur_sa_propre_socket(base_vide, settings):
     is replaced, with its socket."""
     p = Portail("--workers", "2", nom="sockets")
     try:
-
-        async def prets(n: int) -> bool:
-            return sum(x.get("event") == "Application startup complete." for x in lignes(p)) == n
-
-        await attendre(lambda: prets(2))
+        await attendre(lambda: prets(p, 2))
         assert ecoutes(p.port) == 2
         async with httpx.AsyncClient(base_url=p.url, limits=httpx.Limits(max_keepalive_connections=0), timeout=30) as c:
             reponses = await asyncio.gather(*(c.get("/connexion") for _ in range(40)))
         assert all(r.status_code == 200 for r in reponses)
-        servi_par = {x["process"] for x in lignes(p) if x.get("event") == "requête" and x.get("route") == "/connexion"}
+        servi_par = {x["process"] for x in p.lignes() if x.get("event") == "requête" and x.get("route") == "/connexion"}
         assert len(servi_par) == 2
 
         # A worker that dies is replaced, and the port keeps answering meanwhile.
         os.kill(servi_par.pop(), signal.SIGKILL)
-        await attendre(lambda: prets(3))
+        await attendre(lambda: prets(p, 3))
         assert ecoutes(p.port) == 2
         async with httpx.AsyncClient(base_url=p.url, limits=httpx.Limits(max_keepalive_connections=0), timeout=30) as c:
             reponses = await asyncio.gather(*(c.get("/connexion") for _ in range(20)))
