@@ -57,7 +57,10 @@ def lignes_du_journal(chemin: Path) -> list[dict]:
 class Portail:
     """`portail serve` on a free loopback port, with the suite's environment plus `env`."""
 
-    def __init__(self, *args: str, env: dict[str, str] | None = None, nom: str = "serveur", port: int | None = None) -> None:
+    def __init__(
+        self, *args: str, env: dict[str, str] | None = None, nom: str = "serveur", port: int | None = None, attendre: bool = True
+    ) -> None:
+        """`attendre`: until the port answers; False: back as soon as the process is started."""
         self.port = port or port_libre()
         self.url = f"http://127.0.0.1:{self.port}"
         self.journal = Path(os.environ["PORTAIL_COURRIELS_DIR"]).parent / f"{nom}-{self.port}.log"
@@ -69,7 +72,8 @@ class Portail:
                 stdout=sortie,
                 stderr=subprocess.STDOUT,
             )
-        attendre_port(self.port, self.proc, self.journal)
+        if attendre:
+            attendre_port(self.port, self.proc, self.journal)
 
     def lignes(self) -> list[dict]:
         return lignes_du_journal(self.journal)

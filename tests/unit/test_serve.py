@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.processus import Portail
+from tests.processus import Portail, port_libre
 from tests.unit.conftest import connecte, creer_organisme
 from tests.unit.test_courriels import Boite, Relais
 from web import courriels
@@ -109,6 +109,77 @@ async def test_chaque_worker_ecoute_sur_sa_propre_socket(base_vide, settings):
         assert all(r.status_code == 200 for r in reponses)
     finally:
         p.arreter()
+
+
+def refus(port: int) -> str:
+    return f"Erreur : le port {port} n'est pas disponible (déjà pris, par un autre programme ou un autre « portail serve »)."
+
+
+async def repond_seul(p: Portail) -> None:
+    """`p` alone listens on its port, with its two workers, and answers."""
+    assert ecoutes(p.port) == 2
+    async with httpx.AsyncClient(base_url=p.url, limits=httpx.Limits(max_keepalive_connections=0), timeout=30) as c:
+        reponses = await asyncio.gather(*(c.get("/connexion") for _ in range(20)))
+    assert all(r.status_code == 200 for r in reponses)
+
+
+async def test_un_second_serve_sur_le_meme_port_est_refuse(base_vide, settings):
+    """With SO_REUSEPORT the kernel lets another socket of the same user join the port: a second
+    `portail serve --workers 2` started there by mistake shared the connections with the first,
+    without a word. It is refused, as when another program holds the port, and the first goes on."""
+    p = Portail("--workers", "2", nom="premier")
+    try:
+        await attendre(lambda: prets(p, 2))
+        second = Portail("--workers", "2", port=p.port, nom="second", attendre=False)
+        try:
+            code = await asyncio.to_thread(second.proc.wait, 20)
+        finally:
+            second.arreter()
+        assert code != 0
+        assert refus(p.port) in second.journal.read_text()
+        await repond_seul(p)
+    finally:
+        p.arreter()
+
+
+def test_un_autre_programme_qui_partage_son_port_le_garde(base_migree):
+    """Another program of the same user listening with SO_REUSEPORT (nginx's `reuseport`, say)
+    would have let the workers join it: the port is refused all the same."""
+    with socket.socket() as autre:
+        autre.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        autre.bind(("127.0.0.1", 0))
+        autre.listen()
+        port = autre.getsockname()[1]
+        p = Portail("--workers", "2", port=port, nom="autre-programme", attendre=False)
+        try:
+            code = p.proc.wait(20)
+        finally:
+            p.arreter()
+        assert code != 0
+        assert refus(port) in p.journal.read_text()
+        assert ecoutes(port) == 1
+
+
+async def test_deux_serve_lances_ensemble_sur_le_meme_port_un_seul_reste(base_vide, settings):
+    """Until its workers listen (a second or two), an instance holds the port by a bound socket
+    only: two started together on one port must not both start."""
+    port = port_libre()
+    instances = [Portail("--workers", "2", port=port, nom=nom, attendre=False) for nom in ("a", "b")]
+    try:
+
+        async def un_arrete() -> bool:
+            return any(i.proc.poll() is not None for i in instances)
+
+        await attendre(un_arrete)
+        refusee, restee = sorted(instances, key=lambda i: i.proc.poll() is None)
+        assert refusee.proc.returncode != 0
+        assert refus(port) in refusee.journal.read_text()
+        await attendre(lambda: prets(restee, 2))
+        await repond_seul(restee)
+        assert restee.proc.poll() is None
+    finally:
+        for i in instances:
+            i.arreter()
 
 
 async def _tous_envoyes() -> bool:
