@@ -27,6 +27,7 @@ from pathlib import Path
 
 from bench import SORTIES
 from bench.client import ORIGINE, Charge, Client, EchecRequete, centile, charger, htmx
+from tests.processus import lignes_du_journal
 from web.settings import ROOT, Settings
 from web.titulaires.nir import formater
 
@@ -71,8 +72,7 @@ class Serveur:
 
     def lignes_du_journal(self) -> list[dict]:
         self.journal.flush()
-        lignes = Path(self.journal.name).read_text().splitlines()
-        return [json.loads(x) for x in lignes if x.startswith("{")]
+        return lignes_du_journal(Path(self.journal.name))
 
     async def workers_prets(self, n: int, delai: float = 60) -> None:
         """Until each of `n` workers has logged its start."""

@@ -4,6 +4,7 @@ front of them, running the production example of deploy/nginx/ with a self-signe
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import shutil
@@ -47,10 +48,19 @@ def arreter(proc: subprocess.Popen) -> None:
             proc.wait(5)
 
 
+def lignes_du_journal(chemin: Path) -> list[dict]:
+    """The JSON lines of a `portail serve` journal (its request journal and the rest of its log),
+    in order; the few lines that are not JSON (its first words, a traceback) are left out."""
+    return [json.loads(x) for x in chemin.read_text().splitlines() if x.startswith("{")]
+
+
 class Portail:
     """`portail serve` on a free loopback port, with the suite's environment plus `env`."""
 
-    def __init__(self, *args: str, env: dict[str, str] | None = None, nom: str = "serveur", port: int | None = None) -> None:
+    def __init__(
+        self, *args: str, env: dict[str, str] | None = None, nom: str = "serveur", port: int | None = None, attendre: bool = True
+    ) -> None:
+        """`attendre`: until the port answers; False: back as soon as the process is started."""
         self.port = port or port_libre()
         self.url = f"http://127.0.0.1:{self.port}"
         self.journal = Path(os.environ["PORTAIL_COURRIELS_DIR"]).parent / f"{nom}-{self.port}.log"
@@ -62,7 +72,11 @@ class Portail:
                 stdout=sortie,
                 stderr=subprocess.STDOUT,
             )
-        attendre_port(self.port, self.proc, self.journal)
+        if attendre:
+            attendre_port(self.port, self.proc, self.journal)
+
+    def lignes(self) -> list[dict]:
+        return lignes_du_journal(self.journal)
 
     def arreter(self) -> None:
         arreter(self.proc)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import io
 import os
 import shutil
@@ -170,13 +171,44 @@ def serve(
 # out among them.
 
 
-def _socket_du_port(host: str, port: int) -> socket.socket:
-    famille, type_, proto, _, adresse = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+def _adresse(host: str, port: int) -> tuple:
+    return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+
+
+def _socket_du_port(host: str, port: int, partage: bool = True) -> socket.socket:
+    """A socket bound on the port; `partage`: one of the workers' group (SO_REUSEPORT)."""
+    famille, type_, proto, _, adresse = _adresse(host, port)
     s = socket.socket(famille, type_, proto)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a previous run's connections in TIME_WAIT do not hold the port
+    if partage:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     s.bind(adresse)
     return s
+
+
+def _prendre_le_port(host: str, port: int) -> tuple[socket.socket, socket.socket]:
+    """Holds the port for this instance, or raises OSError (EADDRINUSE) if anything holds it.
+
+    The kernel lets any socket of the same user join a SO_REUSEPORT group: a second `portail
+    serve` on the port would silently share its connections. Hence, first, a lock one instance
+    only can hold: a Unix socket named after the address in Linux's abstract namespace, released
+    with its process however it ends. It covers the second or two while an instance holds the
+    port by its reserve alone, which the probe passes (SO_REUSEADDR ignores a bound socket that
+    does not listen; without it, a previous run's connections in TIME_WAIT would refuse a
+    restart). Then the probe, without SO_REUSEPORT, refused while anything listens on the port:
+    another program, or the workers left by an instance whose parent was killed. Left open: a
+    program of the same user joining the port with SO_REUSEPORT between the probe's close and
+    the reserve's bind, a few system calls apart."""
+    famille, *_, adresse = _adresse(host, port)
+    verrou = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        verrou.bind(f"\0portail serve {famille.name} {adresse[0]} {adresse[1]}")
+        _socket_du_port(host, port, partage=False).close()
+        # Bound, never listening: the port is held and receives no connection itself.
+        return verrou, _socket_du_port(host, port)
+    except OSError:
+        verrou.close()
+        raise
 
 
 def _worker(options: dict) -> None:
@@ -199,11 +231,10 @@ def _workers_par_le_noyau(options: dict, workers: int) -> None:
 
     log = logging.getLogger("portail")
     try:
-        # Bound, never listening: the port is held (another program on it is refused here, in
-        # plain words), and receives no connection itself.
-        reserve = _socket_du_port(options["host"], options["port"])
+        verrou, reserve = _prendre_le_port(options["host"], options["port"])
     except OSError as exc:
-        _echec(f"le port {options['port']} n'est pas disponible ({exc.strerror}).")
+        raison = "déjà pris, par un autre programme ou un autre « portail serve »" if exc.errno == errno.EADDRINUSE else exc.strerror
+        _echec(f"le port {options['port']} n'est pas disponible ({raison}).")
     contexte = multiprocessing.get_context("spawn")
     arret = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -228,6 +259,7 @@ def _workers_par_le_noyau(options: dict, workers: int) -> None:
         for p in processus:
             p.join()
         reserve.close()
+        verrou.close()
 
 
 @main.command(help="Applique les migrations de la base de données.")

@@ -145,3 +145,25 @@ async def test_un_avis_refait_revient_dans_le_courriel_des_administrateurs(arrie
     assert sujet == "Portail gestionnaire : 1 compte de votre organisme sera suspendu faute d'utilisation"
     assert f"({g.identifiant})" in corps
     assert await non_annonces() == 0
+
+
+async def test_des_avis_devenus_sans_objet_sont_marques_sans_courriel_aux_administrateurs(arriere, monkeypatch):
+    """A run that dies after the holders' notices, before the administrators' mail, leaves that
+    mail to the next run; if every holder has signed in meanwhile, it tells the administrators
+    nothing and the notices are settled all the same."""
+    annoncer = inactivite.annoncer
+
+    async def panne(*args, **kwargs):
+        raise RuntimeError("panne simulée")
+
+    monkeypatch.setattr(inactivite, "annoncer", panne)
+    with pytest.raises(RuntimeError):
+        await inactivite.aviser(arriere["now"], 12)
+    assert await non_annonces() == COMPTES
+    for g in arriere["comptes"]:
+        await derniere_connexion(g, arriere["now"] + timedelta(minutes=1))
+    monkeypatch.setattr(inactivite, "annoncer", annoncer)
+    assert await inactivite.aviser(arriere["now"] + timedelta(minutes=5), 12) == 0
+    assert await non_annonces() == 0
+    for admin in (arriere["principal"], arriere["delegue"]):
+        assert await mails(admin.courriel) == []

@@ -5,7 +5,6 @@ is closed after --timeout-keep-alive."""
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
 import socket
@@ -14,20 +13,12 @@ from pathlib import Path
 
 import httpx
 
-from tests.processus import Portail
+from tests.processus import Portail, port_libre
 from tests.unit.conftest import connecte, creer_organisme
 from tests.unit.test_courriels import Boite, Relais
 from web import courriels
 from web.tables import Courriel, Session, Tache, Utilisateur
 from web.temps import maintenant
-
-
-def lignes(p: Portail) -> list[dict]:
-    sorties = []
-    for ligne in p.journal.read_text().splitlines():
-        if ligne.startswith("{"):
-            sorties.append(json.loads(ligne))
-    return sorties
 
 
 async def attendre(condition, delai: float = 20) -> None:
@@ -50,7 +41,7 @@ async def test_deux_workers_partagent_les_sessions_le_courrier_et_le_menage(base
                 await connecte(c, admin)
                 reponses = await asyncio.gather(*(c.get("/habilitations") for _ in range(60)))
             assert all(x.status_code == 200 and "Gérer les habilitations" in x.text for x in reponses)
-            servi_par = {x["process"] for x in lignes(p) if x.get("event") == "requête" and x.get("route") == "/habilitations"}
+            servi_par = {x["process"] for x in p.lignes() if x.get("event") == "requête" and x.get("route") == "/habilitations"}
             assert len(servi_par) == 2
 
             # Mail: each worker runs a sender; each message arrives once.
@@ -74,7 +65,7 @@ async def test_deux_workers_partagent_les_sessions_le_courrier_et_le_menage(base
             p.arreter()
     # A run may start between the last read and the stop: count the claimed runs once both workers are gone.
     fin = (await Tache.objects().where(Tache.nom == "menage").first()).executions
-    passages = [x for x in lignes(p) if x.get("event", "").startswith("ménage fait")]
+    passages = [x for x in p.lignes() if x.get("event", "").startswith("ménage fait")]
     assert apres <= len(passages) <= fin  # each claimed run done (and logged) by one worker only
     assert len({x["process"] for x in passages}) >= 1
 
@@ -88,6 +79,11 @@ def ecoutes(port: int) -> int:
     return n
 
 
+async def prets(p: Portail, n: int) -> bool:
+    """Whether `n` workers of `p` have started, in all (one replaced counts again)."""
+    return sum(x.get("event") == "Application startup complete." for x in p.lignes()) == n
+
+
 async def test_chaque_worker_ecoute_sur_sa_propre_socket(base_vide, settings):
     """With one socket shared by the workers, whichever was awake took nginx's connections (which
     it keeps open and sends every request through): behind nginx one worker served 1,699 requests
@@ -96,27 +92,94 @@ async def test_chaque_worker_ecoute_sur_sa_propre_socket(base_vide, settings):
     is replaced, with its socket."""
     p = Portail("--workers", "2", nom="sockets")
     try:
-
-        async def prets(n: int) -> bool:
-            return sum(x.get("event") == "Application startup complete." for x in lignes(p)) == n
-
-        await attendre(lambda: prets(2))
+        await attendre(lambda: prets(p, 2))
         assert ecoutes(p.port) == 2
         async with httpx.AsyncClient(base_url=p.url, limits=httpx.Limits(max_keepalive_connections=0), timeout=30) as c:
             reponses = await asyncio.gather(*(c.get("/connexion") for _ in range(40)))
         assert all(r.status_code == 200 for r in reponses)
-        servi_par = {x["process"] for x in lignes(p) if x.get("event") == "requête" and x.get("route") == "/connexion"}
+        servi_par = {x["process"] for x in p.lignes() if x.get("event") == "requête" and x.get("route") == "/connexion"}
         assert len(servi_par) == 2
 
         # A worker that dies is replaced, and the port keeps answering meanwhile.
         os.kill(servi_par.pop(), signal.SIGKILL)
-        await attendre(lambda: prets(3))
+        await attendre(lambda: prets(p, 3))
         assert ecoutes(p.port) == 2
         async with httpx.AsyncClient(base_url=p.url, limits=httpx.Limits(max_keepalive_connections=0), timeout=30) as c:
             reponses = await asyncio.gather(*(c.get("/connexion") for _ in range(20)))
         assert all(r.status_code == 200 for r in reponses)
     finally:
         p.arreter()
+
+
+def refus(port: int) -> str:
+    return f"Erreur : le port {port} n'est pas disponible (déjà pris, par un autre programme ou un autre « portail serve »)."
+
+
+async def repond_seul(p: Portail) -> None:
+    """`p` alone listens on its port, with its two workers, and answers."""
+    assert ecoutes(p.port) == 2
+    async with httpx.AsyncClient(base_url=p.url, limits=httpx.Limits(max_keepalive_connections=0), timeout=30) as c:
+        reponses = await asyncio.gather(*(c.get("/connexion") for _ in range(20)))
+    assert all(r.status_code == 200 for r in reponses)
+
+
+async def test_un_second_serve_sur_le_meme_port_est_refuse(base_vide, settings):
+    """With SO_REUSEPORT the kernel lets another socket of the same user join the port: a second
+    `portail serve --workers 2` started there by mistake shared the connections with the first,
+    without a word. It is refused, as when another program holds the port, and the first goes on."""
+    p = Portail("--workers", "2", nom="premier")
+    try:
+        await attendre(lambda: prets(p, 2))
+        second = Portail("--workers", "2", port=p.port, nom="second", attendre=False)
+        try:
+            code = await asyncio.to_thread(second.proc.wait, 20)
+        finally:
+            second.arreter()
+        assert code != 0
+        assert refus(p.port) in second.journal.read_text()
+        await repond_seul(p)
+    finally:
+        p.arreter()
+
+
+def test_un_autre_programme_qui_partage_son_port_le_garde(base_migree):
+    """Another program of the same user listening with SO_REUSEPORT (nginx's `reuseport`, say)
+    would have let the workers join it: the port is refused all the same."""
+    with socket.socket() as autre:
+        autre.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        autre.bind(("127.0.0.1", 0))
+        autre.listen()
+        port = autre.getsockname()[1]
+        p = Portail("--workers", "2", port=port, nom="autre-programme", attendre=False)
+        try:
+            code = p.proc.wait(20)
+        finally:
+            p.arreter()
+        assert code != 0
+        assert refus(port) in p.journal.read_text()
+        assert ecoutes(port) == 1
+
+
+async def test_deux_serve_lances_ensemble_sur_le_meme_port_un_seul_reste(base_vide, settings):
+    """Until its workers listen (a second or two), an instance holds the port by a bound socket
+    only: two started together on one port must not both start."""
+    port = port_libre()
+    instances = [Portail("--workers", "2", port=port, nom=nom, attendre=False) for nom in ("a", "b")]
+    try:
+
+        async def un_arrete() -> bool:
+            return any(i.proc.poll() is not None for i in instances)
+
+        await attendre(un_arrete)
+        refusee, restee = sorted(instances, key=lambda i: i.proc.poll() is None)
+        assert refusee.proc.returncode != 0
+        assert refus(port) in refusee.journal.read_text()
+        await attendre(lambda: prets(restee, 2))
+        await repond_seul(restee)
+        assert restee.proc.poll() is None
+    finally:
+        for i in instances:
+            i.arreter()
 
 
 async def _tous_envoyes() -> bool:

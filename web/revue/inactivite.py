@@ -116,7 +116,7 @@ async def annoncer(settings: Settings, mois: int) -> int:
         if not avis:  # another run told them meanwhile
             continue
         ids = [a["utilisateur"] for a in avis if a["en_cours"]]
-        comptes = {u.id: u for u in await Utilisateur.objects().where(Utilisateur.id.is_in(ids or [0]))}
+        comptes = {u.id: u for u in await Utilisateur.objects().where(Utilisateur.id.is_in(ids))} if ids else {}
         async with ecriture():
             flagges = await (
                 AvisInactivite.update({AvisInactivite.administrateurs_avises: True})
