@@ -1,6 +1,6 @@
 """Fills a fresh database with national-scale data, in bulk.
 
-    python -m bench.generer [--echelle 1]
+    python -m bench.generer [--echelle 1] [--titulaires 6000000]
 
 At scale 1: 5 000 organisations, 100 000 gestionnaires (20 000 in the first one), 1 000 000
 titulaires with valid NIRs, their employment, yearly credits, dossiers in every status with
@@ -80,13 +80,15 @@ INTITULES = (
 )
 
 
-def echelle_tailles(echelle: float) -> dict[str, int]:
+def echelle_tailles(echelle: float, titulaires: int | None = None) -> dict[str, int]:
+    """The sizes at `echelle`; `titulaires`: as many titulaires whatever the scale (the whole
+    country's 5.7 M public agents beside 100 000 gestionnaires: issue 17)."""
     organismes = max(3, round(5_000 * echelle))
     return {
         "organismes": organismes,
         "gestionnaires": max(organismes * 2, round(100_000 * echelle)),
         "grand": max(2, round(20_000 * echelle)),
-        "titulaires": max(50, round(1_000_000 * echelle)),
+        "titulaires": titulaires or max(50, round(1_000_000 * echelle)),
     }
 
 
@@ -256,10 +258,10 @@ def base_de(url: str) -> Base:
 # --- Generation -------------------------------------------------------------------------------
 
 
-async def generer(echelle: float, graine: int = 2026, sortie: Path = JEU) -> dict:
+async def generer(echelle: float, graine: int = 2026, sortie: Path = JEU, titulaires: int | None = None) -> dict:
     from web.cli import _migrer
 
-    t = echelle_tailles(echelle)
+    t = echelle_tailles(echelle, titulaires)
     rnd = random.Random(graine)
     url = Settings.from_env().database_url
     base = base_de(url)
@@ -531,8 +533,9 @@ async def generer(echelle: float, graine: int = 2026, sortie: Path = JEU) -> dic
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description="Remplit la base PORTAIL_DATABASE_URL (vidée d'abord) de données de test en masse.")
     p.add_argument("--echelle", type=float, default=1.0, help="1 : 5 000 organismes, 100 000 gestionnaires, 1 000 000 titulaires")
+    p.add_argument("--titulaires", type=int, help="autant de titulaires, quelle que soit l'échelle (6000000 : le pays entier)")
     a = p.parse_args(argv)
-    jeu = asyncio.run(generer(a.echelle))
+    jeu = asyncio.run(generer(a.echelle, titulaires=a.titulaires))
     lignes = sum(jeu["lignes"].values())
     print(f"{lignes:,} lignes en {jeu['duree_s']} s ({jeu['moteur']}). Comptes du banc d'essai : {JEU}".replace(",", " "))
 

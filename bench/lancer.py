@@ -627,22 +627,30 @@ async def banc_relais_lent(jeu: dict, lenteur: float, n_courriels: int) -> dict:
 # --- The run -------------------------------------------------------------------------------------
 
 
-async def moteur_et_jeu(echelle: float, generer: bool) -> tuple[str, dict]:
-    """The engine of PORTAIL_DATABASE_URL, and the data set: generated at `echelle`, or the last one."""
+async def moteur_et_jeu(echelle: float, generer: bool, titulaires: int | None = None) -> tuple[str, dict]:
+    """The engine of PORTAIL_DATABASE_URL, and the data set: generated at `echelle` (with as many
+    `titulaires`, when given), or the last one."""
     from bench import generer as gen
 
     SORTIES.mkdir(parents=True, exist_ok=True)
     moteur = "postgresql" if Settings.from_env().database_url.startswith("postgres") else "sqlite"
     if generer:
         print(f"[{moteur}] génération des données (échelle {echelle})…", flush=True)
-        return moteur, await gen.generer(echelle)
+        return moteur, await gen.generer(echelle, titulaires=titulaires)
     return moteur, json.loads(gen.JEU.read_text())
 
 
 async def lancer(
-    echelle: float, duree: float, clients: int, n_recherches: int, deux: bool, generer: bool, lenteur_relais: float = 20.0
+    echelle: float,
+    duree: float,
+    clients: int,
+    n_recherches: int,
+    deux: bool,
+    generer: bool,
+    lenteur_relais: float = 20.0,
+    titulaires: int | None = None,
 ) -> dict:
-    moteur, jeu = await moteur_et_jeu(echelle, generer)
+    moteur, jeu = await moteur_et_jeu(echelle, generer, titulaires)
     res: dict = {
         "moteur": moteur,
         "echelle": echelle,
@@ -708,8 +716,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--deux-instances", action="store_true", help="deux `portail serve` sur la même base")
     p.add_argument("--sans-generer", action="store_true", help="réutiliser la base déjà générée")
     p.add_argument("--lenteur-relais", type=float, default=20.0, help="secondes du relais SMTP lent (l'ancien délai était de 15 s)")
+    p.add_argument("--titulaires", type=int, help="autant de titulaires, quelle que soit l'échelle (6000000 : le pays entier)")
     a = p.parse_args(argv)
-    res = asyncio.run(lancer(a.echelle, a.duree, a.clients, a.recherches, a.deux_instances, not a.sans_generer, a.lenteur_relais))
+    res = asyncio.run(
+        lancer(a.echelle, a.duree, a.clients, a.recherches, a.deux_instances, not a.sans_generer, a.lenteur_relais, a.titulaires)
+    )
     n = echecs(res)
     d = res.get("deux_instances")
     lent = res["relais_lent"]

@@ -19,7 +19,7 @@ def test_les_bancs_tournent_sans_echec(tmp_path):
     url = base_dediee(tmp_path, "portail_bancs")
     postgres = url.startswith("postgres")
     env = {**os.environ, "PORTAIL_DATABASE_URL": url, "PORTAIL_BANC_DIR": str(tmp_path)}
-    commande = [sys.executable, "-m", "bench.lancer", "--echelle", "0.0005", "--duree", "0.5", "--clients", "2"]
+    commande = [sys.executable, "-m", "bench.lancer", "--echelle", "0.0005", "--duree", "0.5", "--clients", "2", "--titulaires", "120"]
     commande += ["--recherches", str(RECHERCHES), "--lenteur-relais", "1", *(["--deux-instances"] if postgres else [])]
     r = subprocess.run(commande, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
@@ -27,6 +27,7 @@ def test_les_bancs_tournent_sans_echec(tmp_path):
     moteur = "postgresql" if postgres else "sqlite"
     res = json.loads((tmp_path / f"resultats-{moteur}.json").read_text())
     assert echecs(res) == 0
+    assert res["generation"]["lignes"]["titulaire"] == 120  # --titulaires, whatever the scale (the country's 6 M)
     # Every search found what it looked for, and every measure has its reference.
     assert res["recherches"]["gestionnaire"]["reussies"] == res["recherches"]["titulaire"]["reussies"] == RECHERCHES
     assert res["connexion"]["reussies"] > 0 and res["argon2"]["verifications"] > 0
