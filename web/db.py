@@ -12,6 +12,7 @@ import aiosqlite
 import asyncpg
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import AsyncBatch, SQLiteEngine, dict_factory
+from piccolo.querystring import QueryString
 
 # Piccolo 1.38.0 is pinned (pyproject.toml) for what MoteurSQLite relies on, all of it Piccolo's
 # public engine interface: SQLiteTransaction and AsyncBatch take their connection from
@@ -150,6 +151,33 @@ class ConnexionPostgres(asyncpg.Connection):
         return ""
 
 
+PLANS_SUR_MESURE = "force_custom_plan"
+
+
+class MoteurPostgres(PostgresEngine):
+    """Piccolo's PostgreSQL engine, with a second, smaller pool for lire_planifie, whose
+    connections plan each statement for its values. The main pool's keep PostgreSQL's own plan
+    caching: planning the session's read again on every request cost 0.45 ms for its 0.04 ms of
+    execution (bench/RESULTS.md, « Où passe le temps »)."""
+
+    pool_planifie: asyncpg.Pool | None = None
+
+    def config_planifiee(self) -> dict:
+        return {**self.config, "server_settings": {"plan_cache_mode": PLANS_SUR_MESURE}}
+
+    async def start_connection_pool(self, **kwargs) -> None:
+        await super().start_connection_pool(**kwargs)
+        # A list request reads its page and its count at once: two connections each.
+        taille = max(2, kwargs.get("max_size", 10) // 4)
+        self.pool_planifie = await asyncpg.create_pool(**self.config_planifiee(), min_size=1, max_size=taille)
+
+    async def close_connection_pool(self) -> None:
+        if self.pool_planifie is not None:
+            await self.pool_planifie.close()
+            self.pool_planifie = None
+        await super().close_connection_pool()
+
+
 def config_postgres(url: str) -> dict:
     """asyncpg's connection settings for a postgresql:// URL (the engine, bench/ and its test)."""
     parsed = urlparse(url)
@@ -159,10 +187,7 @@ def config_postgres(url: str) -> dict:
         "user": unquote(parsed.username or ""),
         "password": unquote(parsed.password or "") or None,
         "database": parsed.path.lstrip("/"),
-        # Plan each statement for its values. asyncpg prepares every statement, and after five
-        # runs PostgreSQL may keep a generic plan made for the average organisation (20 accounts):
-        # for one of 20,000 it sorted thousands of rows where an index gives the page of 20.
-        "server_settings": {"plan_cache_mode": "force_custom_plan"},
+        # PostgreSQL's own plan caching, but for the lists read with lire_planifie (MoteurPostgres).
         "connection_class": ConnexionPostgres,
     }
 
@@ -175,7 +200,7 @@ def engine_from_url(url: str) -> SQLiteEngine | PostgresEngine:
         # A busy timeout lets concurrent writers queue instead of failing at once.
         return MoteurSQLite(path=str(path), timeout=30)
     if parsed.scheme in ("postgres", "postgresql"):
-        return PostgresEngine(config=config_postgres(url))
+        return MoteurPostgres(config=config_postgres(url))
     raise SystemExit(f"PORTAIL_DATABASE_URL : schéma non pris en charge ({parsed.scheme!r}).")
 
 
@@ -188,6 +213,32 @@ def moteur() -> SQLiteEngine | PostgresEngine:
 
 def est_sqlite() -> bool:
     return moteur().engine_type == "sqlite"
+
+
+async def lire_planifie(requete: QueryString) -> list[dict]:
+    """The rows of a list whose best plan depends on how many rows its values select (an
+    organisation of 20 accounts or of 20,000, « M » or « MARTIN »), planned for its values on
+    every run. asyncpg prepares and keeps each statement, and after five runs PostgreSQL may keep
+    a generic plan made for the average organisation: for one of 20,000 it sorted thousands of
+    rows where an index gives the page of 20. So these run on connections set to plan each
+    statement for its values (MoteurPostgres.pool_planifie); the rest keep PostgreSQL's own plan
+    caching. SQLite plans every statement anyway."""
+    engine = moteur()
+    if not isinstance(engine, MoteurPostgres):
+        return [dict(ligne) for ligne in await engine.run_querystring(requete)]
+    sql, valeurs = requete.compile_string(engine_type=engine.engine_type)
+    transaction = engine.current_transaction.get()
+    if transaction is not None:  # on its connection, which sees what it wrote (so is the rest of the transaction)
+        await transaction.connection.execute(f"SET LOCAL plan_cache_mode = {PLANS_SUR_MESURE}")
+        return [dict(ligne) for ligne in await transaction.connection.fetch(sql, *valeurs)]
+    if engine.pool_planifie is not None:
+        async with engine.pool_planifie.acquire() as cx:
+            return [dict(ligne) for ligne in await cx.fetch(sql, *valeurs)]
+    cx = await asyncpg.connect(**engine.config_planifiee())  # no pool: unit tests, the command line
+    try:
+        return [dict(ligne) for ligne in await cx.fetch(sql, *valeurs)]
+    finally:
+        await cx.close()
 
 
 def ecriture():

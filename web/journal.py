@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from web.db import lire_planifie
 from web.tables import Journal
 
 if TYPE_CHECKING:
@@ -105,9 +106,8 @@ async def page(organisme_id: int, pagination, *, personne: str = "", type_: str 
         filtre &= Journal.type == type_
     if personne:
         filtre &= (Journal.acteur.identifiant == personne) | (Journal.cible.identifiant == personne)
-    total = await Journal.count().where(filtre)
-    lignes = (
-        await Journal.select(
+    selection = (
+        Journal.select(
             Journal.cree_le, Journal.type, Journal.detail, Journal.adresse, Journal.identifiant_saisi,
             Journal.acteur.identifiant.as_alias("acteur"), Journal.cible.identifiant.as_alias("cible"),
         )
@@ -116,4 +116,7 @@ async def page(organisme_id: int, pagination, *, personne: str = "", type_: str 
         .limit(pagination.par_page)
         .offset(pagination.decalage)
     )  # fmt: skip
-    return lignes, total
+    # Planned for the organisation at hand (web.db.lire_planifie): the newest 20 lines of a large
+    # employer's are read backwards by id, a small one's are sorted.
+    total = (await lire_planifie(Journal.count().where(filtre).querystrings[0]))[0]["count"]
+    return await lire_planifie(selection.querystrings[0]), total

@@ -71,14 +71,41 @@ async def test_verrouiller_dans_une_ecriture(base_vide, settings):
     assert moteur() is Unite._meta.db  # the accessor is Piccolo's own engine
 
 
-async def test_postgresql_planifie_chaque_requete_pour_ses_valeurs(base_vide):
-    """PostgreSQL only (SQLite keeps no plan across values): a statement prepared by asyncpg is planned
-    for each organisation, never with a generic plan made for the average one."""
-    if moteur().engine_type != "postgres":
+async def test_postgresql_garde_ses_plans_sauf_pour_les_listes(base_vide, settings):
+    """PostgreSQL only (SQLite keeps no plan across values). The session's read, on every request,
+    keeps its plan from one run to the next (planning it again cost ten times its execution); a
+    list whose plan depends on the organisation's size (web.db.lire_planifie) is planned for its
+    values on every run, never given a generic plan made for the average organisation: on the
+    pool's connections as inside a transaction."""
+    from piccolo.querystring import QueryString
+
+    from web import sessions
+    from web.db import lire_planifie
+
+    engine = moteur()
+    if engine.engine_type != "postgres":
         pytest.skip("PostgreSQL seulement : SQLite ne garde pas de plan générique")
-    for _ in range(7):  # past the five runs after which PostgreSQL may switch to a generic plan
-        reglage = await Unite.raw("SELECT current_setting('plan_cache_mode') AS mode")
-    assert reglage == [{"mode": "force_custom_plan"}]
+    admin = await creer_organisme(settings)
+    jeton = await sessions.ouvrir(admin.id, "127.0.0.1")
+    liste = QueryString("SELECT id, nom FROM unite WHERE organisme = {} ORDER BY nom LIMIT 20", admin.organisme_id)
+    mode = QueryString("SELECT current_setting('plan_cache_mode') AS mode")
+    await engine.start_connection_pool(min_size=1, max_size=4)  # as `portail serve` does
+    try:
+        assert await lire_planifie(mode) == [{"mode": "force_custom_plan"}]
+        assert await Unite.raw("SELECT current_setting('plan_cache_mode') AS mode") == [{"mode": "auto"}]
+    finally:
+        await engine.close_connection_pool()
+    async with ecriture():  # one connection: the prepared statements pg_prepared_statements shows are its own
+        for _ in range(7):  # past the five runs after which PostgreSQL may keep a generic plan
+            assert (await sessions.charger(jeton))[0].id == admin.id
+        for _ in range(7):  # (after a list, the rest of the transaction is planned for its values too)
+            await lire_planifie(liste)
+        etats = await Unite.raw("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements")
+    lecture_de_session = [e for e in etats if "s.jeton_hash" in e["statement"]]
+    assert lecture_de_session and lecture_de_session[0]["generic_plans"] >= 1
+    assert [(e["generic_plans"], e["custom_plans"]) for e in etats if "ORDER BY nom LIMIT 20" in e["statement"]] == [(0, 7)]
+    # Without a pool (unit tests, the command line), on a connection of its own, set the same way.
+    assert await lire_planifie(mode) == [{"mode": "force_custom_plan"}]
 
 
 async def test_postgresql_rendre_une_connexion_ne_coute_pas_un_aller_retour(base_vide):

@@ -15,7 +15,7 @@ from piccolo.querystring import QueryString
 from web import droits, file_d_envoi, sessions
 from web.acteur import Acteur
 from web.comptes.service import COURRIEL_PRIS, cle_unite, courriel_pris, nom_affiche, ouvrir_compte  # noqa: F401 - re-exported
-from web.db import ecriture, est_doublon, moteur, verrouiller
+from web.db import ecriture, est_doublon, lire_planifie, moteur, verrouiller
 from web.formulaires import Filtre
 from web.habilitations.forms import ROLE_DE, UNITE_INCONNUE, FormFiltres, FormGestionnaire
 from web.journal import journaliser
@@ -168,17 +168,13 @@ class Ligne:
     derniere_connexion: dt.datetime | None
 
 
-async def executer(requete: QueryString) -> list[dict]:
-    return [dict(ligne) for ligne in await moteur().run_querystring(requete)]
-
-
 async def rechercher(organisme_id: int, c: FormFiltres) -> tuple[list[Ligne], Compte]:
     compte, page = requetes_recherche(organisme_id, c)
     if moteur().current_transaction.get() is None:
         # Each on a connection of its own, at the same time: the list waits for the longer one only.
-        lignes, comptes = await asyncio.gather(executer(page), executer(compte))
+        lignes, comptes = await asyncio.gather(lire_planifie(page), lire_planifie(compte))
     else:
-        lignes, comptes = await executer(page), await executer(compte)
+        lignes, comptes = await lire_planifie(page), await lire_planifie(compte)
     n, plafond = comptes[0]["n"], plafond_de(c)
     return [Ligne(**ligne) for ligne in lignes], (Compte(plafond, True) if n > plafond else Compte(n, False))
 
@@ -241,7 +237,7 @@ async def exporter(acteur: Acteur, c: FormFiltres) -> AsyncIterator[bytes]:
     """« Exporter la liste »: journaled before any line leaves (who, how many lines, which
     filters), then the CSV as a stream read in batches from one cursor, in the list's order."""
     filtre, valeurs = filtre_de(acteur.organisme, c)
-    n = (await executer(QueryString(f"SELECT COUNT(*) AS n FROM utilisateur WHERE {filtre}", *valeurs)))[0]["n"]
+    n = (await lire_planifie(QueryString(f"SELECT COUNT(*) AS n FROM utilisateur WHERE {filtre}", *valeurs)))[0]["n"]
     async with ecriture():
         detail = f"{n} gestionnaire{'s' if n > 1 else ''} ; " + (_filtres_journal(c) or "sans filtre")
         await journaliser("liste_exportee", acteur, detail=detail)

@@ -12,11 +12,12 @@ from datetime import UTC, datetime, timedelta
 
 from piccolo.columns.combination import WhereRaw
 from piccolo.query.functions.aggregate import Max
+from piccolo.querystring import QueryString
 
 from web import droits, sessions
 from web.acteur import Acteur
 from web.cdc import service as cdc
-from web.db import ecriture, est_doublon, verrouiller
+from web.db import ecriture, est_doublon, lire_planifie, verrouiller
 from web.entrees import page as numero_de_page
 from web.journal import journaliser
 from web.tables import ACTIF, CONFIRME, MODIFIE, PRINCIPAL, SUSPENDU, DecisionRevue, Organisme, Revue, Utilisateur
@@ -118,13 +119,14 @@ async def comptes(revue: Revue, page: int) -> tuple[list[dict], int]:
     then never signed in, then the others; each with its decision in this review, if any."""
     limite = mois_avant(maintenant(), MOIS_NON_UTILISE)
     args = (revue.id, revue.organisme, PRINCIPAL, ACTIF)
-    lignes = await Utilisateur.raw(
+    # Planned for the organisation at hand (web.db.lire_planifie): one of 20 accounts or of 20,000.
+    lignes = await lire_planifie(QueryString(
         "SELECT u.id, u.civilite, u.prenom, u.nom, u.identifiant, u.role, u.niveau, u.statut, u.derniere_connexion, "
         f"d.decision {_DEPUIS} ORDER BY CASE WHEN u.derniere_connexion IS NULL THEN 1 WHEN u.derniere_connexion <= {{}} "
         "THEN 0 ELSE 2 END, u.derniere_connexion, u.nom_cle, u.prenom_cle, u.id LIMIT {} OFFSET {}",
         *args, limite, PAR_PAGE, (page - 1) * PAR_PAGE,
-    )  # fmt: skip
-    total = (await Utilisateur.raw(f"SELECT COUNT(*) AS n {_DEPUIS}", *args))[0]["n"]
+    ))  # fmt: skip
+    total = (await lire_planifie(QueryString(f"SELECT COUNT(*) AS n {_DEPUIS}", *args)))[0]["n"]
     for ligne in lignes:
         ligne["non_utilise"] = ligne["derniere_connexion"] is not None and ligne["derniere_connexion"] <= limite
     return lignes, total
@@ -133,11 +135,11 @@ async def comptes(revue: Revue, page: int) -> tuple[list[dict], int]:
 async def restants(revue: Revue) -> int:
     """Active accounts (the principal's aside) without a decision in this review."""
     return (
-        await Utilisateur.raw(
+        await lire_planifie(QueryString(
             "SELECT COUNT(*) AS n FROM utilisateur u WHERE u.organisme = {} AND u.role <> {} AND u.statut = {} "
             "AND NOT EXISTS (SELECT 1 FROM decision_revue d WHERE d.revue = {} AND d.utilisateur = u.id)",
             revue.organisme, PRINCIPAL, ACTIF, revue.id,
-        )
+        ))
     )[0]["n"]  # fmt: skip
 
 
