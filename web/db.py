@@ -166,9 +166,12 @@ class MoteurPostgres(PostgresEngine):
         return {**self.config, "server_settings": {"plan_cache_mode": PLANS_SUR_MESURE}}
 
     async def start_connection_pool(self, **kwargs) -> None:
-        await super().start_connection_pool(**kwargs)
-        # A list request reads its page and its count at once: two connections each.
-        taille = max(2, kwargs.get("max_size", 10) // 4)
+        """`max_size` counts both pools: the server's connections stay what the operator planned
+        for (README, « En production »). A quarter, at least two, goes to the lists: a list
+        request reads its page and its count at once."""
+        total = kwargs.get("max_size", 10)
+        taille = max(2, total // 4)
+        await super().start_connection_pool(**{**kwargs, "max_size": max(total - taille, kwargs.get("min_size", 1))})
         self.pool_planifie = await asyncpg.create_pool(**self.config_planifiee(), min_size=1, max_size=taille)
 
     async def close_connection_pool(self) -> None:

@@ -91,6 +91,8 @@ async def test_postgresql_garde_ses_plans_sauf_pour_les_listes(base_vide, settin
     mode = QueryString("SELECT current_setting('plan_cache_mode') AS mode")
     await engine.start_connection_pool(min_size=1, max_size=4)  # as `portail serve` does
     try:
+        # Both pools within the connections the operator planned for (README, « En production »).
+        assert engine.pool.get_max_size() + engine.pool_planifie.get_max_size() == 4
         assert await lire_planifie(mode) == [{"mode": "force_custom_plan"}]
         assert await Unite.raw("SELECT current_setting('plan_cache_mode') AS mode") == [{"mode": "auto"}]
     finally:
