@@ -230,16 +230,20 @@ async def lire_planifie(requete: QueryString) -> list[dict]:
     if not isinstance(engine, MoteurPostgres):
         return [dict(ligne) for ligne in await engine.run_querystring(requete)]
     sql, valeurs = requete.compile_string(engine_type=engine.engine_type)
+
+    async def lire(cx: asyncpg.Connection) -> list[dict]:
+        return [dict(ligne) for ligne in await cx.fetch(sql, *valeurs)]
+
     transaction = engine.current_transaction.get()
     if transaction is not None:  # on its connection, which sees what it wrote (so is the rest of the transaction)
         await transaction.connection.execute(f"SET LOCAL plan_cache_mode = {PLANS_SUR_MESURE}")
-        return [dict(ligne) for ligne in await transaction.connection.fetch(sql, *valeurs)]
+        return await lire(transaction.connection)
     if engine.pool_planifie is not None:
         async with engine.pool_planifie.acquire() as cx:
-            return [dict(ligne) for ligne in await cx.fetch(sql, *valeurs)]
+            return await lire(cx)
     cx = await asyncpg.connect(**engine.config_planifiee())  # no pool: unit tests, the command line
     try:
-        return [dict(ligne) for ligne in await cx.fetch(sql, *valeurs)]
+        return await lire(cx)
     finally:
         await cx.close()
 
