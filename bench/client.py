@@ -179,6 +179,21 @@ class Charge:
     def par_seconde(self) -> float:
         return self.reussies / self.secondes if self.secondes else 0.0
 
+    async def compter(self, client: Client, action, i: int) -> None:
+        """One call of `action(client, i)`: its durations, or its failure (the client then
+        reconnects)."""
+        try:
+            r = await action(client, i)
+            self.reussies += 1
+            self.durees_ms.append(r.duree_ms)
+            if r.serveur_ms is not None:
+                self.serveur_ms.append(r.serveur_ms)
+        except (EchecRequete, OSError, asyncio.IncompleteReadError) as exc:
+            self.echecs += 1
+            if len(self.erreurs) < 5:
+                self.erreurs.append(str(exc))
+            client.fermer()
+
 
 async def charger(clients: list[Client], action, secondes: float, *, plafond: int = 1_000_000) -> Charge:
     """Each client runs `action(client, i)` in a loop for `secondes` (at most `plafond` calls in
@@ -192,17 +207,7 @@ async def charger(clients: list[Client], action, secondes: float, *, plafond: in
             i = next(compteur, None)
             if i is None:
                 return
-            try:
-                r = await action(client, i)
-                c.reussies += 1
-                c.durees_ms.append(r.duree_ms)
-                if r.serveur_ms is not None:
-                    c.serveur_ms.append(r.serveur_ms)
-            except (EchecRequete, OSError, asyncio.IncompleteReadError) as exc:
-                c.echecs += 1
-                if len(c.erreurs) < 5:
-                    c.erreurs.append(str(exc))
-                client.fermer()
+            await c.compter(client, action, i)
 
     debut = time.perf_counter()
     await asyncio.gather(*(boucle(cl) for cl in clients))

@@ -81,7 +81,7 @@ async def lancer(echelle: float, n: int, generer: bool) -> dict:
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description="Listes de gestionnaires (filtres, tris) et export, sur le moteur de PORTAIL_DATABASE_URL.")
     p.add_argument("--echelle", type=float, default=1.0, help="1 : l'organisme de 20 000 gestionnaires")
-    p.add_argument("--requetes", type=int, default=200, help="requêtes de chaque filtre ou tri")
+    p.add_argument("--requetes", type=int, default=1000, help="requêtes de chaque filtre ou tri")
     p.add_argument("--sans-generer", action="store_true", help="réutiliser la base déjà générée")
     a = p.parse_args(argv)
     asyncio.run(lancer(a.echelle, a.requetes, not a.sans_generer))
