@@ -63,6 +63,13 @@ def verdict(ok: bool) -> str:
     return "atteint" if ok else "**non atteint**"
 
 
+# Each page against the bare route: its key in the results, its name, the share it must reach.
+PAGES = (
+    ("accueil", "Accueil (connecté) / route nue, requêtes par seconde", 50),
+    ("habilitations", "« Gérer les habilitations » / route nue", 25),
+)
+
+
 def pourquoi(res: dict, noms: list[tuple[str, str]]) -> list[str]:
     """What the figures themselves say about each target missed."""
     sorties: list[str] = []
@@ -80,21 +87,30 @@ def pourquoi(res: dict, noms: list[tuple[str, str]]) -> list[str]:
                 f"{1000 * coeurs / brut / 9:.1f} ms."
             )
         nu = r["pages"]["nu"]
-        for page in ("accueil", "habilitations"):
+        for page, _, seuil in PAGES:
             p = r["pages"][page]
-            if p["par_seconde"] < 0.5 * nu["par_seconde"]:
+            if p["par_seconde"] < seuil / 100 * nu["par_seconde"]:
                 sorties.append(
                     f"- Page « {page} » ({n}) : un processus sert une page toutes les {1000 / p['par_seconde']:.2f} ms, "
                     f"la route nue toutes les {1000 / nu['par_seconde']:.2f} ms ; celle-ci ne lit ni session ni base et rend un gabarit "
                     f"de quelques lignes ; la page lit la session, interroge la base et rend l'en-tête, le menu et le contenu."
                 )
-    un = next(iter(res.values()))
-    for nom, f in un["octets"]["fragments"].items():
-        if f["fragment"]["octets"] > 0.2 * f["page"]["octets"]:
-            autour = f"{f['page']['octets'] - f['fragment']['octets']:,}".replace(",", " ")
+        w = r.get("workers", {})
+        if "2" in w and w["2"]["par_seconde"] < 1.7 * w["1"]["par_seconde"]:
+            x = w["2"]
+            libre = x["cpu_capacite_s"] - x["cpu_machine_s"]
             sorties.append(
-                f"- {nom} : le fragment est le contenu même de l'écran ; la page n'y ajoute que {autour} octets "
-                f"(en-tête, menu, pied et, pour une recherche, son formulaire)."
+                f"- Deux processus ({n}) : ×{x['par_seconde'] / w['1']['par_seconde']:.2f}. Pendant la charge à deux, les cœurs "
+                f"ont été occupés {x['cpu_machine_s']:g} s sur {x['cpu_capacite_s']:g} s (portail {x['cpu_portail_s']:g} s, "
+                f"client de charge {x['cpu_client_s']:g} s, nginx {x['cpu_nginx_s']:g} s, le reste par la base et le système) : "
+                f"{libre:.1f} s inutilisées ; requêtes servies par processus : "
+                + " et ".join(f"{k:,}".replace(",", " ") for k in x["requetes_par_processus"])
+                + "."
+            )
+        if r["memoire"]["rss_mio"] > 150:
+            sorties.append(
+                f"- Mémoire ({n}) : {r['memoire']['rss_mio']:g} Mio après la charge ; ce qu'occupent l'import des modules et "
+                f"argon2id est détaillé plus bas (« Où passe le temps »)."
             )
     return sorties or ["Tous les objectifs sont atteints."]
 
@@ -159,24 +175,43 @@ def rapport(commande: str) -> str:
             "≤ 10 ms",
             lambda r, c=cle: f"{ms(r['recherches'][c]['serveur_p95_ms'])} : {verdict(r['recherches'][c]['serveur_p95_ms'] <= 10)}",
         )
-    for cle, nom in (
-        ("accueil", "Accueil (connecté) / route nue, requêtes par seconde"),
-        ("habilitations", "« Gérer les habilitations » / route nue"),
-    ):
 
-        def page(r, c=cle):
+    def filtres(r):
+        f = r["recherches"].get("filtres")
+        if not f:
+            return "—"
+        nom, x = max(f.items(), key=lambda kv: kv[1]["serveur_p95_ms"])
+        return f"{ms(x['serveur_p95_ms'])} ({nom}, la plus lente de {len(f)}) : {verdict(x['serveur_p95_ms'] <= 10)}"
+
+    ligne("« Gérer les habilitations » filtrée ou triée, p95 serveur de chaque variante", "≤ 10 ms", filtres)
+    for cle, nom, seuil in PAGES:
+
+        def page(r, c=cle, seuil=seuil):
             ratio = 100 * r["pages"][c]["par_seconde"] / r["pages"]["nu"]["par_seconde"]
-            return (
-                f"{pct(ratio)} ({r['pages'][c]['par_seconde']:g}/s contre {r['pages']['nu']['par_seconde']:g}/s) : {verdict(ratio >= 50)}"
-            )
+            p, nu = r["pages"][c]["par_seconde"], r["pages"]["nu"]["par_seconde"]
+            return f"{pct(ratio)} ({p:g}/s contre {nu:g}/s) : {verdict(ratio >= seuil)}"
 
-        ligne(nom, "≥ 50 %", page)
+        ligne(nom, f"≥ {seuil} %", page)
+
+    def workers(r):
+        if "1" not in r.get("workers", {}):
+            return "—"
+        gain = r["workers"]["2"]["par_seconde"] / r["workers"]["1"]["par_seconde"]
+        return f"×{gain:.2f} : {verdict(gain >= 1.7)}"
+
+    ligne("Deux processus derrière nginx / un seul, requêtes par seconde", "≥ ×1.7", workers)
+    ligne(
+        "Mémoire résidente de `portail serve` après la charge",
+        "≤ 150 Mio",
+        lambda r: f"{r['memoire']['rss_mio']:g} Mio : {verdict(r['memoire']['rss_mio'] <= 150)}",
+    )
 
     def fragments(r):
-        pires = max(f["fragment"]["octets"] / f["page"]["octets"] for f in r["octets"]["fragments"].values())
-        return f"le plus lourd : {pct(100 * pires)} de sa page : {verdict(pires <= 0.2)}"
+        # What a fragment may carry is proved by the suite, not measured here: its bytes are reported.
+        nom, f = max(r["octets"]["fragments"].items(), key=lambda kv: kv[1]["fragment"]["gzip"])
+        return f"le plus lourd, {nom} : {ko(f['fragment']['gzip'])} gzip"
 
-    ligne("Chaque fragment htmx / sa page", "≤ 1/5 (20 %)", fragments)
+    ligne("Fragments htmx : rien hors de leur région (`tests/unit/test_fragments.py`), octets gzip", "rapportés", fragments)
 
     def js(r):
         total = sum(f["gzip"] for f in r["octets"]["statiques"].values() if f["genre"] == "js")
