@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import os
 from concurrent.futures import ThreadPoolExecutor
 
@@ -22,8 +23,37 @@ _LEURRE = HASHER.hash("leurre-pour-identifiant-inconnu-0")
 _FILS = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="argon2")
 
 
+# Each hash takes 19 MiB, which glibc's malloc keeps in the hashing thread's arena once freed, for
+# the next hash: 30 to 40 MiB per process after a burst of sign-ins (bench/RESULTS.md). Handing it
+# back after every hash costs a quarter of argon2id's rate; so malloc_trim hands back what is free
+# once no hash has run for this long, when a burst is over. (It cannot shrink the top of a
+# thread's own heap: on two cores, one hash's 19 MiB of the two may stay.)
+RENDRE_APRES = 1.0
+_en_cours = 0
+_rendre: asyncio.TimerHandle | None = None
+try:
+    _malloc_trim = ctypes.CDLL(None).malloc_trim  # glibc only; elsewhere memory is simply kept
+except (OSError, AttributeError):
+    _malloc_trim = None
+
+
+def _rendre_la_memoire() -> None:
+    _malloc_trim(0)
+
+
 async def _en_fil(fonction, *args):
-    return await asyncio.get_running_loop().run_in_executor(_FILS, fonction, *args)
+    global _en_cours, _rendre
+    loop = asyncio.get_running_loop()
+    if _rendre is not None:
+        _rendre.cancel()
+        _rendre = None
+    _en_cours += 1
+    try:
+        return await loop.run_in_executor(_FILS, fonction, *args)
+    finally:
+        _en_cours -= 1
+        if _en_cours == 0 and _malloc_trim is not None:
+            _rendre = loop.call_later(RENDRE_APRES, loop.run_in_executor, _FILS, _rendre_la_memoire)
 
 
 async def hacher(mot_de_passe: str) -> str:

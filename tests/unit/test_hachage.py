@@ -1,0 +1,64 @@
+"""argon2id's working memory (19 MiB per hash) is handed back to the system once a burst of
+sign-ins is over, never while one runs (each hash would then fault its memory in afresh)."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import threading
+
+from web.comptes import hachage
+from web.settings import ROOT
+
+
+async def test_la_memoire_est_rendue_une_fois_la_rafale_finie(monkeypatch):
+    rendue = []
+    monkeypatch.setattr(hachage, "RENDRE_APRES", 0.3)
+    monkeypatch.setattr(hachage, "_rendre_la_memoire", lambda: rendue.append(threading.current_thread().name))
+    h = await hachage.hacher("mot de passe")
+
+    for _ in range(3):  # a burst: hashes close together, two at a time
+        assert all(await asyncio.gather(*(hachage.verifier(h, "mot de passe") for _ in range(2))))
+        await asyncio.sleep(0.05)
+    assert rendue == []  # not between two hashes of the burst
+    await asyncio.sleep(0.6)
+    assert len(rendue) == 1 and rendue[0].startswith("argon2")  # once, off the event loop
+
+    # A hash within the delay puts it off again.
+    await hachage.verifier(h, "autre")
+    await asyncio.sleep(0.1)
+    await hachage.verifier(None, "inconnu")
+    await asyncio.sleep(0.6)
+    assert len(rendue) == 2
+
+
+MESURE = """
+import asyncio, re
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from web.comptes import hachage
+
+hachage._FILS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="argon2")  # as on two cores
+
+def rss():
+    return int(re.search(r"VmRSS:\\s+(\\d+)", Path("/proc/self/status").read_text()).group(1)) / 1024
+
+async def main():
+    h = hachage.HASHER.hash("x")
+    for _ in range(3):
+        await asyncio.gather(*(hachage.verifier(h, "x") for _ in range(2)))
+    apres = rss()
+    await asyncio.sleep(hachage.RENDRE_APRES + 0.5)
+    print(apres, rss())
+
+asyncio.run(main())
+"""
+
+
+def test_la_memoire_du_processus_baisse_apres_la_rafale():
+    """In a fresh process, as an operator reads it: the resident memory falls once idle."""
+    r = subprocess.run([sys.executable, "-c", MESURE], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    apres, repos = map(float, r.stdout.split())
+    assert apres - repos >= 15, (apres, repos)  # at least one hash's 19 MiB
