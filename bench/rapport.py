@@ -434,7 +434,7 @@ def rapport(commande: str) -> str:
 
 # Sections from other commands' measures, kept as they are when the tables are written again:
 # written by hand from `make profil` and `python -m bench.revue`, or by `make bench-import`.
-GARDEES = ("## Revue des habilitations", "## Importer des gestionnaires", "## Où passe le temps")
+GARDEES = ("## Le pays entier", "## Revue des habilitations", "## Importer des gestionnaires", "## Où passe le temps")
 
 
 def garder_sections(ancien: str, nouveau: str) -> str:

@@ -36,16 +36,19 @@ def test_le_profil_de_chaque_chemin_s_ecrit(tmp_path):
 
 def test_le_tableau_recrit_garde_ce_que_d_autres_commandes_ont_mesure():
     """`make bench` writes RESULTS.md again from its measures; the sections other commands measured
-    stay, whatever comes after them: the profiles (`make profil`), the review (`bench.revue`) and
-    the import of 1 000 lines (`make bench-import`, which issue 15 asks RESULTS.md to report)."""
+    stay, whatever comes after them: the country-scale run (`--titulaires 6000000`), the profiles
+    (`make profil`), the review (`bench.revue`) and the import of 1 000 lines (`make bench-import`,
+    which issue 15 asks RESULTS.md to report)."""
     from bench.rapport import garder_sections
 
     ancien = (
-        "# Bancs\n\n## Objectifs\n\nvieux\n\n## Revue des habilitations (`python -m bench.revue`)\n\nrevue\n\n"
+        "# Bancs\n\n## Objectifs\n\nvieux\n\n## Le pays entier : 6 M\n\npays\n\n"
+        "## Revue des habilitations (`python -m bench.revue`)\n\nrevue\n\n"
         "## Importer des gestionnaires\n\nimport\n\n## Où passe le temps\n\nparts\n\n## Moteur SQLite\n\nvieux\n"
     )
     assert garder_sections(ancien, "# Bancs\n\n## Objectifs\n\nneuf\n") == (
-        "# Bancs\n\n## Objectifs\n\nneuf\n\n## Revue des habilitations (`python -m bench.revue`)\n\nrevue\n\n"
+        "# Bancs\n\n## Objectifs\n\nneuf\n\n## Le pays entier : 6 M\n\npays\n\n"
+        "## Revue des habilitations (`python -m bench.revue`)\n\nrevue\n\n"
         "## Importer des gestionnaires\n\nimport\n\n## Où passe le temps\n\nparts\n"
     )
     assert garder_sections("", "# Bancs\n") == "# Bancs\n"
