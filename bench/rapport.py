@@ -187,9 +187,8 @@ def rapport(commande: str) -> str:
     for cle, nom, seuil in PAGES:
 
         def page(r, c=cle, seuil=seuil):
-            ratio = 100 * r["pages"][c]["par_seconde"] / r["pages"]["nu"]["par_seconde"]
             p, nu = r["pages"][c]["par_seconde"], r["pages"]["nu"]["par_seconde"]
-            return f"{pct(ratio)} ({p:g}/s contre {nu:g}/s) : {verdict(ratio >= seuil)}"
+            return f"{pct(100 * p / nu)} ({p:g}/s contre {nu:g}/s) : {verdict(100 * p / nu >= seuil)}"
 
         ligne(nom, f"≥ {seuil} %", page)
 
@@ -433,7 +432,8 @@ def rapport(commande: str) -> str:
 
 
 # Sections from other commands' measures, kept as they are when the tables are written again:
-# written by hand from `make profil` and `python -m bench.revue`, or by `make bench-import`.
+# written by hand from the country-scale run (`--titulaires 6000000`), `make profil` and
+# `python -m bench.revue`, or by `make bench-import`.
 GARDEES = ("## Le pays entier", "## Revue des habilitations", "## Importer des gestionnaires", "## Où passe le temps")
 
 
