@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import gzip
 import json
 import os
@@ -252,20 +253,18 @@ async def banc_filtres(admin: Client, saisies: list[str], n: int) -> dict:
     falls on all of them alike, where measured one after the other it fell on whichever ran then."""
     from urllib.parse import urlencode
 
-    variantes = list(VARIANTES.items())
     charges = {nom: Charge() for nom in VARIANTES}
 
-    async def requete(cl: Client, i: int):
-        nom, criteres = variantes[i % len(variantes)]
-        j = i // len(variantes)
+    async def requete(cl: Client, j: int, nom: str, criteres: dict):
         q = {**criteres, "nom": saisies[j % len(saisies)] if j % 2 else ""}
         r = await cl.requete("GET", "/habilitations?" + urlencode(q), entetes=htmx("resultats"))
         if r.statut != 200 or b"trouv" not in r.corps:
             raise EchecRequete(f"liste filtrée ({nom}) : {r.statut}")
         return r
 
-    for i in range(n * len(variantes)):
-        await charges[variantes[i % len(variantes)][0]].compter(admin, requete, i)
+    for j in range(n):
+        for nom, criteres in VARIANTES.items():
+            await charges[nom].compter(admin, functools.partial(requete, nom=nom, criteres=criteres), j)
     for c in charges.values():
         c.secondes = sum(c.durees_ms) / 1000  # its own requests' time: the variants were interleaved
     return {nom: resume(c) for nom, c in charges.items()}

@@ -34,15 +34,15 @@ async def test_la_memoire_est_rendue_une_fois_la_rafale_finie(monkeypatch):
 
 
 MESURE = """
-import asyncio, re
+import asyncio, os
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
+from bench.listes import rss_mio
 from web.comptes import hachage
 
 hachage._FILS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="argon2")  # as on two cores
 
 def rss():
-    return int(re.search(r"VmRSS:\\s+(\\d+)", Path("/proc/self/status").read_text()).group(1)) / 1024
+    return rss_mio(os.getpid())
 
 async def main():
     h = hachage.HASHER.hash("x")
