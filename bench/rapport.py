@@ -70,6 +70,20 @@ PAGES = (
 )
 
 
+def deux_coeurs(r: dict) -> str:
+    """What every core does against one, in pure computation: the machine's own ceiling for
+    several processes (older results did not measure it)."""
+    a = r["argon2"]
+    if "un_fil_par_seconde" not in a:
+        return "non mesuré"
+    return f"×{a['par_seconde'] / a['un_fil_par_seconde']:.2f} à {a['threads']} fils"
+
+
+def un_fil(r: dict) -> str:
+    a = r["argon2"]
+    return f"{a['un_fil_par_seconde']:g}/s : {deux_coeurs(r)}" if "un_fil_par_seconde" in a else "non mesuré"
+
+
 def pourquoi(res: dict, noms: list[tuple[str, str]]) -> list[str]:
     """What the figures themselves say about each target missed."""
     sorties: list[str] = []
@@ -105,7 +119,7 @@ def pourquoi(res: dict, noms: list[tuple[str, str]]) -> list[str]:
                 f"client de charge {x['cpu_client_s']:g} s, nginx {x['cpu_nginx_s']:g} s, le reste par la base et le système) : "
                 f"{libre:.1f} s inutilisées ; requêtes servies par processus : "
                 + " et ".join(f"{k:,}".replace(",", " ") for k in x["requetes_par_processus"])
-                + "."
+                + f". Sur cette machine, argon2id seul, sans rien partager, fait {deux_coeurs(r)} contre un."
             )
         if r["memoire"]["rss_mio"] > 150:
             sorties.append(
@@ -277,6 +291,7 @@ def rapport(commande: str) -> str:
 
     lignes_md += ["", "## Connexion", "", *entete("")]
     rangee("argon2id brut (m = 19 Mio, t = 2, p = 1), un fil par cœur", lambda r: f"{r['argon2']['par_seconde']:g}/s")
+    rangee("argon2id brut, un seul fil : ce qu'ajoutent les autres cœurs", un_fil)
     rangee("connexions complètes (GET + POST avec jeton CSRF)", lambda r: f"{r['connexion']['par_seconde']:g}/s")
     rangee(
         "durée serveur du POST, p50 / p95",

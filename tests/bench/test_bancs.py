@@ -30,7 +30,7 @@ def test_les_bancs_tournent_sans_echec(tmp_path):
     assert res["generation"]["lignes"]["titulaire"] == 120  # --titulaires, whatever the scale (the country's 6 M)
     # Every search found what it looked for, and every measure has its reference.
     assert res["recherches"]["gestionnaire"]["reussies"] == res["recherches"]["titulaire"]["reussies"] == RECHERCHES
-    assert res["connexion"]["reussies"] > 0 and res["argon2"]["verifications"] > 0
+    assert res["connexion"]["reussies"] > 0 and res["argon2"]["par_seconde"] > 0 and res["argon2"]["un_fil_par_seconde"] > 0
     assert all(res["pages"][p]["reussies"] > 0 for p in ("nu", "accueil", "habilitations"))
     assert res["recherches"]["plans"]["titulaire"] and res["recherches"]["plans"]["gestionnaire_page"]
     # « Gérer les habilitations »: each filter and sort answered, each planned; the export read whole.
@@ -77,6 +77,7 @@ def test_les_bancs_tournent_sans_echec(tmp_path):
     ):
         assert cible in texte, cible
     assert "≤ 1/5" not in texte
+    assert "| argon2id brut, un seul fil : ce qu'ajoutent les autres cœurs |" in texte and " fils |" in texte
     assert "## « Exporter la liste » de l'organisme de 20 000 gestionnaires" in texte and "gestionnaire, tri niveau" in texte
     assert "## Un ou deux processus derrière nginx" in texte and "## Courriels à travers un relais plus lent" in texte
     assert "| client de charge | portail | nginx | reste | machine occupée | capacité |" in texte
