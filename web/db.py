@@ -71,6 +71,7 @@ class MoteurSQLite(SQLiteEngine):
             raise SystemExit("SQLite 3.35 au moins est nécessaire.")
         self._libres: list[_Connexion] = []
         self._verrou = threading.Lock()
+        self._sur_place = threading.local()
 
     def _fichier(self) -> tuple[int, int]:
         """The identity of the file now at the path (device, inode)."""
@@ -112,6 +113,27 @@ class MoteurSQLite(SQLiteEngine):
 
     async def batch(self, query, batch_size: int = 100, node: str | None = None) -> _Lot:
         return _Lot(connection=await self.get_connection(), query=query, batch_size=batch_size)
+
+    def lire_sur_place(self, requete: str, args) -> list[dict] | None:
+        """The rows of a read by key, on this thread's own connection (see lire_par_cle); None when
+        SQLite is busy, which it does not wait for here (busy_timeout 0)."""
+        fichier = self._fichier()
+        cx, de = getattr(self._sur_place, "cx", None), getattr(self._sur_place, "fichier", None)
+        if cx is None or de != fichier:
+            if cx is not None:
+                cx.close()
+            cx = self._sur_place.cx = self._connecteur()()
+            self._sur_place.fichier = fichier
+            cx.row_factory = dict_factory
+            cx.execute("PRAGMA busy_timeout = 0")
+        try:
+            return cx.execute(requete, args).fetchall()
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                return None
+            cx.close()
+            self._sur_place.cx = None
+            raise
 
     async def _rendre(self, cx: _Connexion) -> None:
         with self._verrou:
@@ -216,6 +238,20 @@ def moteur() -> SQLiteEngine | PostgresEngine:
 
 def est_sqlite() -> bool:
     return moteur().engine_type == "sqlite"
+
+
+async def lire_par_cle(requete: QueryString) -> list[dict]:
+    """The few rows of a read by key that every request makes (its session). On SQLite it runs on
+    the event loop's own thread: the trip to a connection's thread and back cost the process more
+    processor than the read (0.36 ms per query under load, for a lookup of 0.01 ms: mostly the
+    GIL handed back and forth), and in WAL mode a reader never waits for a writer. When SQLite is
+    busy all the same, and inside a transaction (whose connection sees what it wrote), the usual way."""
+    engine = moteur()
+    if isinstance(engine, MoteurSQLite) and engine.current_transaction.get() is None:
+        lignes = engine.lire_sur_place(*requete.compile_string(engine_type="sqlite"))
+        if lignes is not None:
+            return lignes
+    return [dict(ligne) for ligne in await engine.run_querystring(requete)]
 
 
 async def lire_planifie(requete: QueryString) -> list[dict]:

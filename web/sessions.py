@@ -10,7 +10,9 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from web.db import ecriture, verrouiller
+from piccolo.querystring import QueryString
+
+from web.db import ecriture, lire_par_cle, verrouiller
 from web.tables import ACTIF, Organisme, Session, Utilisateur
 from web.temps import maintenant
 
@@ -127,7 +129,7 @@ _SQL_SESSION = (
 async def charger(jeton: str, duree_max: timedelta = DUREE_MAX) -> tuple[Utilisateur, Organisme | None, str] | None:
     """The person of a live session, their organisation and the session's step ("" when full), or
     None (expired sessions, and those of an account or organisation no longer active, are removed)."""
-    rows = await Session.raw(_SQL_SESSION, _hash(jeton))
+    rows = await lire_par_cle(QueryString(_SQL_SESSION, _hash(jeton)))
     if not rows:
         return None
     row = rows[0]

@@ -3,10 +3,14 @@ nested transactions and savepoints work through `web.db`, and a lock is taken by
 
 from __future__ import annotations
 
+import sqlite3
+import time
+
 import pytest
+from piccolo.querystring import QueryString
 
 from tests.unit.conftest import creer_organisme
-from web.db import ecriture, moteur, verrouiller
+from web.db import MoteurSQLite, ecriture, lire_par_cle, moteur, verrouiller
 from web.tables import Unite
 
 
@@ -58,6 +62,45 @@ async def test_points_de_sauvegarde(base_vide, settings):
         await Unite.insert(Unite(organisme=admin.organisme_id, nom="Après"))
         await gardee.release()
     assert await noms(admin.organisme_id) == ["Après", "Avant"]
+
+
+async def test_lecture_par_cle(base_vide, settings):
+    """The read each request makes of its session (on SQLite, on the event loop's own thread):
+    what is committed, and inside a transaction what that transaction wrote."""
+    admin = await creer_organisme(settings)
+    requete = lambda: QueryString("SELECT nom FROM unite WHERE organisme = {} AND nom LIKE 'Lue%' ORDER BY nom", admin.organisme_id)  # noqa: E731
+    await Unite.insert(Unite(organisme=admin.organisme_id, nom="Lue 1"))
+    assert await lire_par_cle(requete()) == [{"nom": "Lue 1"}]
+    async with ecriture():
+        await Unite.insert(Unite(organisme=admin.organisme_id, nom="Lue 2"))
+        assert await lire_par_cle(requete()) == [{"nom": "Lue 1"}, {"nom": "Lue 2"}]
+    await Unite.delete().where(Unite.nom == "Lue 1")
+    assert await lire_par_cle(requete()) == [{"nom": "Lue 2"}]
+
+
+@pytest.mark.skipif(moteur().engine_type != "sqlite", reason="SQLite's locks; a PostgreSQL read never waits on one")
+def test_sqlite_la_lecture_sur_place_n_attend_pas(tmp_path):
+    """On the event loop's thread, a read must never wait for a lock (the whole process would
+    wait): while another process holds the file, it gives up at once (lire_par_cle then reads
+    the usual way, off the loop), and reads again once the file is free."""
+    chemin = tmp_path / "base.sqlite"
+    cx = sqlite3.connect(chemin)
+    cx.executescript("PRAGMA journal_mode = WAL; CREATE TABLE t (nom TEXT); INSERT INTO t VALUES ('Lue');")
+    cx.close()
+    engine = MoteurSQLite(str(chemin))
+    assert engine.lire_sur_place("SELECT nom FROM t", []) == [{"nom": "Lue"}]
+    engine._sur_place.cx.close()  # WAL: the exclusive lock below needs the only open connection
+    engine._sur_place.cx = None
+
+    autre = sqlite3.connect(chemin, isolation_level=None)
+    autre.execute("PRAGMA locking_mode = EXCLUSIVE")  # in WAL mode, the one lock that shuts readers out
+    autre.execute("BEGIN EXCLUSIVE")
+    debut = time.monotonic()
+    assert engine.lire_sur_place("SELECT nom FROM t", []) is None
+    assert time.monotonic() - debut < 0.1
+    autre.execute("ROLLBACK")
+    autre.close()
+    assert engine.lire_sur_place("SELECT nom FROM t", []) == [{"nom": "Lue"}]
 
 
 async def test_verrouiller_dans_une_ecriture(base_vide, settings):
