@@ -509,13 +509,14 @@ async def banc_deux_instances(jeu: dict, clients: int, secondes: float, n_courri
                 raise EchecRequete(f"GET / : {r.statut}")
             return r
 
-        charge = await charger(connectes, accueil, secondes)
+        await charger(connectes, accueil, 2.0)  # both warmed up first, as the one instance was by the loads before
+        charge = await charge_mesuree(connectes, accueil, secondes, [a.proc.pid, b.proc.pid])
         return {
             "session_partagee": session_partagee,
             "courriels_demandes": envoyes,
             "courriels_recus": len(recus),
             "courriels_doublons": doublons,
-            "charge": resume(charge),
+            "charge": charge,
             "memoire": {"a": a.memoire(), "b": b.memoire()},
         }
     finally:
@@ -552,6 +553,25 @@ def cpu_machine() -> float:
     return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
+async def charge_mesuree(connectes: list[Client], action, secondes: float, portails: list[int], nginx: int | None = None) -> dict:
+    """A load, with the processor time each side used meanwhile: the load client (this process),
+    the portal's processes, nginx's, and the whole machine's (the rest: the database server, the
+    system, other processes), beside the wall time: which of them fills the cores."""
+
+    def releve() -> tuple[float, ...]:
+        return time.process_time(), sum(map(cpu_processus, portails)), cpu_processus(nginx) if nginx else 0.0, cpu_machine()
+
+    debut = time.perf_counter()
+    avant = releve()
+    charge = resume(await charger(connectes, action, secondes))
+    apres = releve()
+    duree = time.perf_counter() - debut  # a little over `secondes`: the last requests end
+    for cle_, a, b in zip(("cpu_client_s", "cpu_portail_s", "cpu_nginx_s", "cpu_machine_s"), avant, apres, strict=True):
+        charge[cle_] = round(b - a, 2)
+    charge["cpu_capacite_s"] = round(duree * (os.cpu_count() or 1), 2)
+    return charge
+
+
 async def banc_workers(jeu: dict, clients: int, secondes: float) -> dict:
     """Signed-in pages through nginx (TLS, deploy/nginx/portail.conf) in front of one `portail serve`
     with --workers 1, then 2: what a second process adds on these cores."""
@@ -580,18 +600,7 @@ async def banc_workers(jeu: dict, clients: int, secondes: float) -> dict:
                     return r
 
                 await charger(connectes, accueil, 2.0)  # every worker warmed up (templates, connections) first
-                # The processor time each side used during the load: the load client (this process)
-                # and the portal's processes, beside the wall time (which of them fills the cores).
-                # nginx's own, and the whole machine's (the rest: the database server, the system,
-                # other processes).
-                debut = time.perf_counter()
-                avant = time.process_time(), cpu_processus(s.proc.pid), cpu_processus(nginx.proc.pid), cpu_machine()
-                charge = resume(await charger(connectes, accueil, secondes))
-                apres = time.process_time(), cpu_processus(s.proc.pid), cpu_processus(nginx.proc.pid), cpu_machine()
-                duree = time.perf_counter() - debut  # a little over `secondes`: the last requests end
-                for cle_, a, b in zip(("cpu_client_s", "cpu_portail_s", "cpu_nginx_s", "cpu_machine_s"), avant, apres, strict=True):
-                    charge[cle_] = round(b - a, 2)
-                charge["cpu_capacite_s"] = round(duree * (os.cpu_count() or 1), 2)
+                charge = await charge_mesuree(connectes, accueil, secondes, [s.proc.pid], nginx.proc.pid)
                 charge["requetes_par_processus"] = s.requetes_par_processus()  # warm-up included
                 sorties[str(n)] = charge
             finally:

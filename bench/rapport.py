@@ -436,7 +436,14 @@ def rapport(commande: str) -> str:
             f"{d['courriels_recus']} reçus par le serveur SMTP, {d['courriels_doublons']} en double.",
             f"- Charge répartie sur A et B (accueil, clients connectés) : {d['charge']['par_seconde']:g} requêtes/s, "
             f"{d['charge']['echecs']} en échec (une seule instance : "
-            f"{res[m]['pages']['accueil']['par_seconde']:g}/s sur {os.cpu_count()} cœurs).",
+            f"{res[m]['pages']['accueil']['par_seconde']:g}/s sur {os.cpu_count()} cœurs)."
+            + (
+                f" Processeur pendant cette charge : A et B {d['charge']['cpu_portail_s']:g} s, client de charge "
+                f"{d['charge']['cpu_client_s']:g} s, machine occupée {d['charge']['cpu_machine_s']:g} s sur "
+                f"{d['charge']['cpu_capacite_s']:g} s."
+                if "cpu_portail_s" in d["charge"]
+                else ""
+            ),
             f"- Mémoire : A {d['memoire']['a']['pic_mio']:g} Mio, B {d['memoire']['b']['pic_mio']:g} Mio (pic résident).",
         ]
     if (SORTIES / "sqlite_moteur.json").exists():

@@ -58,6 +58,7 @@ def test_les_bancs_tournent_sans_echec(tmp_path):
         d = res["deux_instances"]
         assert d["session_partagee"]
         assert d["courriels_recus"] == d["courriels_demandes"] > 0 and d["courriels_doublons"] == 0
+        assert d["charge"]["reussies"] > 0 and d["charge"]["cpu_portail_s"] > 0  # both instances' processor, read during the load
 
     sortie = tmp_path / "RESULTS.md"
     r = subprocess.run([sys.executable, "-m", "bench.rapport", "--sortie", str(sortie)], cwd=ROOT, env=env, capture_output=True, text=True)
