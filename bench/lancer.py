@@ -684,20 +684,26 @@ async def lancer(
     res["argon2"] = await asyncio.to_thread(debit_argon2, duree)
     serveur = portail(f"portail-{moteur}")
     nu = Serveur([PY, "-m", "bench.nu", "{port}"], env_portail(), "route-nue")
+    etapes = res["memoire_etapes"] = {}  # the server's resident memory after each load
     try:
         await serveur.pret()
         await nu.pret("/nu")
+        etapes["démarré"] = serveur.memoire()["rss_mio"]
         print(f"[{moteur}] connexions…", flush=True)
         res["connexion"] = await banc_connexion(serveur.port, jeu, clients, duree)
+        etapes["connexions"] = serveur.memoire()["rss_mio"]
         print(f"[{moteur}] recherches…", flush=True)
         res["recherches"] = await banc_recherches(serveur.port, jeu, n_recherches)
+        etapes["recherches"] = serveur.memoire()["rss_mio"]
         print(f"[{moteur}] export de la liste des gestionnaires…", flush=True)
         from bench.listes import banc_export
 
         res["export"] = await banc_export(serveur.port, serveur.proc.pid, jeu)
+        etapes["export"] = serveur.memoire()["rss_mio"]
         print(f"[{moteur}] pages…", flush=True)
         res["pages"] = await banc_pages(serveur.port, nu.port, jeu, clients, duree)
         res["octets"] = await banc_octets(serveur.port, jeu)
+        etapes["pages"] = serveur.memoire()["rss_mio"]
         print(f"[{moteur}] inondation de /mot-de-passe/evaluer…", flush=True)
         res["evaluer"] = await banc_evaluer(serveur.port, max(clients, 20), duree)
         res["memoire"] = serveur.memoire()

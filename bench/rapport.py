@@ -70,6 +70,10 @@ PAGES = (
 )
 
 
+# The server's memory after each load of bench.lancer, in its order.
+ETAPES = ("démarré", "connexions", "recherches", "export", "pages")
+
+
 def deux_coeurs(r: dict) -> str:
     """What every core does against one, in pure computation: the machine's own ceiling for
     several processes (older results did not measure it)."""
@@ -352,6 +356,10 @@ def rapport(commande: str) -> str:
     rangee(
         "mémoire de `portail serve` après la charge (résidente / pic)",
         lambda r: f"{r['memoire']['rss_mio']:g} / {r['memoire']['pic_mio']:g} Mio",
+    )
+    rangee(
+        "mémoire résidente au fil des charges : " + ", ".join(ETAPES),
+        lambda r: " → ".join(f"{r['memoire_etapes'][e]:g}" for e in ETAPES) + " Mio" if "memoire_etapes" in r else "non mesuré",
     )
 
     lignes_md += [

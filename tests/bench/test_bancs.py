@@ -78,6 +78,7 @@ def test_les_bancs_tournent_sans_echec(tmp_path):
     ):
         assert cible in texte, cible
     assert "≤ 1/5" not in texte
+    assert "| mémoire résidente au fil des charges : démarré, connexions, recherches, export, pages | " in texte
     assert "| argon2id brut, un seul fil : ce qu'ajoutent les autres cœurs |" in texte and " fils |" in texte
     assert "## « Exporter la liste » de l'organisme de 20 000 gestionnaires" in texte and "gestionnaire, tri niveau" in texte
     assert "## Un ou deux processus derrière nginx" in texte and "## Courriels à travers un relais plus lent" in texte
