@@ -50,8 +50,11 @@ async def ouvrir(utilisateur_id: int, adresse: str, *, hash_verifie: str | None 
                 return None
         jeton = secrets.token_urlsafe(32)
         now = maintenant()
-        await Session.insert(Session(jeton_hash=_hash(jeton), utilisateur=utilisateur_id, cree_le=now, vu_le=now, adresse=adresse[:45],
-                                     etape=etape, facteur_le=None if etape else now))  # fmt: skip
+        await Session.raw(
+            "INSERT INTO session (jeton_hash, utilisateur, cree_le, vu_le, adresse, etape, facteur_le, defi, defi_le) "
+            "VALUES ({}, {}, {}, {}, {}, {}, {}, '', NULL)",
+            _hash(jeton), utilisateur_id, now, now, adresse[:45], etape, None if etape else now,
+        )  # fmt: skip
     return jeton
 
 
@@ -74,7 +77,7 @@ async def completer(jeton: str, etape: str) -> str | None:
 
 async def connexion_faite(utilisateur_id: int) -> None:
     """A full session opened by signing in: the account's « dernière connexion »."""
-    await Utilisateur.update({Utilisateur.derniere_connexion: maintenant()}).where(Utilisateur.id == utilisateur_id)
+    await Utilisateur.raw("UPDATE utilisateur SET derniere_connexion = {} WHERE id = {}", maintenant(), utilisateur_id)
 
 
 async def facteur_verifie(jeton: str) -> None:
