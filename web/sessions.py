@@ -10,7 +10,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from web.db import ecriture, verrouiller
+from web.db import ecriture, pour_partage
 from web.tables import ACTIF, Organisme, Session, Utilisateur
 from web.temps import maintenant
 
@@ -37,16 +37,16 @@ async def ouvrir(utilisateur_id: int, adresse: str, *, hash_verifie: str | None 
     `etape`: "" for a full session; "second_facteur" or "enrolement" for a session opened by the
     password alone, which opens nothing but that step (web.facteurs) until `completer`."""
     async with ecriture():
-        await verrouiller(Utilisateur, utilisateur_id, partage=True)
         # Hand-written, as every query of a sign-in: building Piccolo's select and exists cost more
-        # than running them (bench/RESULTS.md, « Où passe le temps »).
-        rows = await Utilisateur.raw("SELECT statut, mot_de_passe, organisme FROM utilisateur WHERE id = {}", utilisateur_id)
+        # than running them (bench/RESULTS.md, « Où passe le temps »). Each row is locked and read
+        # by the same statement (web.db.pour_partage).
+        verrou = pour_partage()
+        rows = await Utilisateur.raw(f"SELECT statut, mot_de_passe, organisme FROM utilisateur WHERE id = {{}}{verrou}", utilisateur_id)
         u = rows[0] if rows else None
         if not u or u["statut"] != ACTIF or (hash_verifie is not None and u["mot_de_passe"] != hash_verifie):
             return None
         if u["organisme"] is not None:
-            await verrouiller(Organisme, u["organisme"], partage=True)
-            if not await Organisme.raw("SELECT 1 FROM organisme WHERE id = {} AND statut = {}", u["organisme"], ACTIF):
+            if not await Organisme.raw(f"SELECT 1 FROM organisme WHERE id = {{}} AND statut = {{}}{verrou}", u["organisme"], ACTIF):
                 return None
         jeton = secrets.token_urlsafe(32)
         now = maintenant()
