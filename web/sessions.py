@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from piccolo.querystring import QueryString
 
-from web.db import ecriture, lire_par_cle, verrouiller
+from web.db import ecriture, lire_par_cle, pour_partage
 from web.tables import ACTIF, Organisme, Session, Utilisateur
 from web.temps import maintenant
 
@@ -39,21 +39,24 @@ async def ouvrir(utilisateur_id: int, adresse: str, *, hash_verifie: str | None 
     `etape`: "" for a full session; "second_facteur" or "enrolement" for a session opened by the
     password alone, which opens nothing but that step (web.facteurs) until `completer`."""
     async with ecriture():
-        await verrouiller(Utilisateur, utilisateur_id, partage=True)
         # Hand-written, as every query of a sign-in: building Piccolo's select and exists cost more
-        # than running them (bench/RESULTS.md, « Où passe le temps »).
-        rows = await Utilisateur.raw("SELECT statut, mot_de_passe, organisme FROM utilisateur WHERE id = {}", utilisateur_id)
+        # than running them (bench/RESULTS.md, « Où passe le temps »). Each row is locked and read
+        # by the same statement (web.db.pour_partage).
+        verrou = pour_partage()
+        rows = await Utilisateur.raw(f"SELECT statut, mot_de_passe, organisme FROM utilisateur WHERE id = {{}}{verrou}", utilisateur_id)
         u = rows[0] if rows else None
         if not u or u["statut"] != ACTIF or (hash_verifie is not None and u["mot_de_passe"] != hash_verifie):
             return None
         if u["organisme"] is not None:
-            await verrouiller(Organisme, u["organisme"], partage=True)
-            if not await Organisme.raw("SELECT 1 FROM organisme WHERE id = {} AND statut = {}", u["organisme"], ACTIF):
+            if not await Organisme.raw(f"SELECT 1 FROM organisme WHERE id = {{}} AND statut = {{}}{verrou}", u["organisme"], ACTIF):
                 return None
         jeton = secrets.token_urlsafe(32)
         now = maintenant()
-        await Session.insert(Session(jeton_hash=_hash(jeton), utilisateur=utilisateur_id, cree_le=now, vu_le=now, adresse=adresse[:45],
-                                     etape=etape, facteur_le=None if etape else now))  # fmt: skip
+        await Session.raw(
+            "INSERT INTO session (jeton_hash, utilisateur, cree_le, vu_le, adresse, etape, facteur_le, defi, defi_le) "
+            "VALUES ({}, {}, {}, {}, {}, {}, {}, '', NULL)",
+            _hash(jeton), utilisateur_id, now, now, adresse[:45], etape, None if etape else now,
+        )  # fmt: skip
     return jeton
 
 
@@ -76,7 +79,7 @@ async def completer(jeton: str, etape: str) -> str | None:
 
 async def connexion_faite(utilisateur_id: int) -> None:
     """A full session opened by signing in: the account's « dernière connexion »."""
-    await Utilisateur.update({Utilisateur.derniere_connexion: maintenant()}).where(Utilisateur.id == utilisateur_id)
+    await Utilisateur.raw("UPDATE utilisateur SET derniere_connexion = {} WHERE id = {}", maintenant(), utilisateur_id)
 
 
 async def facteur_verifie(jeton: str) -> None:

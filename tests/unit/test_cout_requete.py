@@ -49,3 +49,22 @@ async def test_ce_que_le_demarrage_construit_echappe_au_ramasse_miettes(base_vid
             assert (await client.get("/connexion")).status_code == 200
     finally:
         gc.unfreeze()
+
+
+async def test_une_connexion_ne_construit_aucune_requete_piccolo(client, admin, settings, monkeypatch):
+    """Building Piccolo's insert, update, delete and locking select cost more of a sign-in than
+    running them (bench/RESULTS.md, « Où passe le temps »): the sign-in page and its form send
+    only hand-written SQL, with its values as parameters."""
+    from piccolo.query.base import Query
+
+    from tests.unit.conftest import connecte, creer_gestionnaire, s_identifier
+
+    g = await creer_gestionnaire(settings, admin.organisme_id)
+    await connecte(client, g)  # the forced change and the CGU, once
+    client.cookies.clear()
+    construites = []
+    origine = Query.querystrings
+    monkeypatch.setattr(Query, "querystrings", property(lambda q: construites.append(type(q).__name__) or origine.fget(q)))
+    r = await s_identifier(client, g)
+    assert r.status_code == 303 and r.headers["location"] == "/"
+    assert construites and set(construites) == {"Raw"}, construites

@@ -116,7 +116,7 @@ async def rendre(cle: str) -> None:
 
 
 async def effacer(cle: str) -> None:
-    await Compteur.delete().where(Compteur.cle == cle)
+    await Compteur.raw("DELETE FROM compteur WHERE cle = {}", cle)
 
 
 async def effacer_identifiant(identifiant: str) -> None:
