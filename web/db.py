@@ -241,11 +241,12 @@ def est_sqlite() -> bool:
 
 
 async def lire_par_cle(requete: QueryString) -> list[dict]:
-    """The few rows of a read by key that every request makes (its session). On SQLite it runs on
-    the event loop's own thread: the trip to a connection's thread and back cost the process more
-    processor than the read (0.36 ms per query under load, for a lookup of 0.01 ms: mostly the
-    GIL handed back and forth), and in WAL mode a reader never waits for a writer. When SQLite is
-    busy all the same, and inside a transaction (whose connection sees what it wrote), the usual way."""
+    """The few rows of a read by key that a request makes every time (its session, the principal's
+    reminder on the home page). On SQLite it runs on the event loop's own thread: the trip to a
+    connection's thread and back cost the process more processor than the read (0.36 ms per query
+    under load, for a lookup of 0.01 ms: mostly the GIL handed back and forth), and in WAL mode a
+    reader never waits for a writer. When SQLite is busy all the same, and inside a transaction
+    (whose connection sees what it wrote), the usual way."""
     engine = moteur()
     if isinstance(engine, MoteurSQLite) and engine.current_transaction.get() is None:
         lignes = engine.lire_sur_place(*requete.compile_string(engine_type="sqlite"))

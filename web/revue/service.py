@@ -17,7 +17,7 @@ from piccolo.querystring import QueryString
 from web import droits, sessions
 from web.acteur import Acteur
 from web.cdc import service as cdc
-from web.db import ecriture, est_doublon, lire_planifie, verrouiller
+from web.db import ecriture, est_doublon, lire_par_cle, lire_planifie, verrouiller
 from web.entrees import page as numero_de_page
 from web.journal import journaliser
 from web.tables import ACTIF, CONFIRME, MODIFIE, PRINCIPAL, SUSPENDU, DecisionRevue, Organisme, Revue, Utilisateur
@@ -79,15 +79,16 @@ async def echeance(organisme_id: int, periode: timedelta) -> Echeance:
 async def rappel(moi: Utilisateur, periode: timedelta) -> Echeance | None:
     """The home page's reminder for the principal: a review due or under way, when there is an
     account besides the principal's to review. One query, the home page asking on every visit;
-    two accounts are enough to know (counting 20 000 gestionnaires each time is not)."""
+    two accounts are enough to know (counting 20 000 gestionnaires each time is not). A read by
+    key, as the session's (web.db.lire_par_cle)."""
     if not droits.peut_revoir_habilitations(moi):
         return None
-    [r] = await Revue.raw(
+    [r] = await lire_par_cle(QueryString(
         "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM utilisateur WHERE organisme = {} LIMIT 2) AS deux) AS comptes, "
         "(SELECT MAX(terminee_le) FROM revue WHERE organisme = {}) AS terminee_le, "
         "EXISTS (SELECT 1 FROM revue WHERE organisme = {} AND terminee_le IS NULL) AS en_cours",
         moi.organisme, moi.organisme, moi.organisme,
-    )  # fmt: skip
+    ))  # fmt: skip
     if r["comptes"] < 2:
         return None
     e = Echeance.de(instant(r["terminee_le"]) if r["terminee_le"] is not None else None, periode, bool(r["en_cours"]))
