@@ -8,6 +8,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from bench.lancer import VARIANTES, echecs
 from tests.conftest import base_dediee
 from web.settings import ROOT
@@ -100,3 +102,16 @@ def test_la_mesure_du_moteur_sqlite_tourne(tmp_path):
     assert res["mesures"]["portail"]["batch"].endswith("lignes lues")
     texte = rapport.read_text()
     assert "## Autre section\n\ninchangée" in texte and "## Moteur SQLite" in texte
+
+
+@pytest.mark.skipif(os.environ["PORTAIL_DATABASE_URL"].startswith("postgres"), reason="SQLite's write-ahead log")
+def test_sqlite_la_base_generee_n_a_plus_rien_dans_son_journal(tmp_path):
+    """A generated base is measured as a base in service: all its pages in the file, its WAL
+    empty. Otherwise the portal's first write copies the whole load back during the measures."""
+    env = {**os.environ, "PORTAIL_DATABASE_URL": f"sqlite:///{tmp_path / 'banc.sqlite'}", "PORTAIL_BANC_DIR": str(tmp_path)}
+    commande = [sys.executable, "-m", "bench.generer", "--echelle", "0.0005", "--titulaires", "120"]
+    r = subprocess.run(commande, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    wal = tmp_path / "banc.sqlite-wal"
+    assert (tmp_path / "banc.sqlite").stat().st_size > 0
+    assert not wal.exists() or wal.stat().st_size == 0
