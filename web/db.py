@@ -300,9 +300,9 @@ def ecriture():
 async def verrouiller(table, *ids: int, partage: bool = False) -> None:
     """The one way rows are locked (or `pour_partage`, in a hand-written read of them), inside
     `ecriture()`: on PostgreSQL `SELECT … FOR UPDATE` (or `FOR SHARE`: others may read-lock too,
-    nobody writes) on these rows until the commit; on
-    SQLite nothing, since BEGIN IMMEDIATE already serialises every writer. Read the rows after
-    locking them: what a concurrent transaction committed meanwhile is then seen."""
+    nobody writes) on these rows until the commit; on SQLite nothing, since BEGIN IMMEDIATE
+    already serialises every writer. Read the rows after locking them: what a concurrent
+    transaction committed meanwhile is then seen."""
     if est_sqlite() or not ids:
         return
     force = "SHARE" if partage else "UPDATE"
