@@ -229,11 +229,19 @@ def engine_from_url(url: str) -> SQLiteEngine | PostgresEngine:
     raise SystemExit(f"PORTAIL_DATABASE_URL : schéma non pris en charge ({parsed.scheme!r}).")
 
 
-def moteur() -> SQLiteEngine | PostgresEngine:
-    """The engine piccolo_conf.py built (Piccolo's own lookup): the one way to reach it."""
-    from piccolo.engine.finder import engine_finder
+_moteur: SQLiteEngine | PostgresEngine | None = None
 
-    return engine_finder()
+
+def moteur() -> SQLiteEngine | PostgresEngine:
+    """The engine piccolo_conf.py built, found once and kept, as each Piccolo table keeps it: the
+    one way to reach it. (Piccolo's engine_finder imports piccolo_conf anew on each call, 8 µs, and
+    the session's read asks on every request.)"""
+    global _moteur
+    if _moteur is None:
+        from piccolo.engine.finder import engine_finder
+
+        _moteur = engine_finder()
+    return _moteur
 
 
 def est_sqlite() -> bool:
