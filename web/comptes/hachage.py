@@ -54,6 +54,7 @@ def _rendre_la_memoire(tous: threading.Barrier) -> None:
     try:
         tous.wait(1)  # its action has lowered the threshold for all
         _free(_malloc(_POUSSE))
+        # All have freed before any sets the threshold back (the action lowers it again: harmless).
         if tous.wait(1) == 0:
             _malloc_trim(0)
     except threading.BrokenBarrierError:  # a thread was busy: the next idle spell does it
